@@ -1,0 +1,1 @@
+"""Answering questions about the stored articles: retrieval, extractive answers, citations, chat, CLI."""

@@ -1,0 +1,131 @@
+"""Extractive, evidence-first answers: the best-supported sentences of the retrieved passages, quoted and cited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import prompts
+from assistant.citations import Citation
+from assistant.question import QuestionProfile, content_terms, has_kind, name_coverage, profile
+from index.chunking import sentence_spans
+from index.embedding import Embedder
+from index.store import Hit
+
+MAX_SENTENCES = 3
+_MIN_CHARS = 20
+# Weights of the sentence score; the question-type bonus rewards a sentence that holds what was asked for.
+_DENSE, _LEXICAL, _PASSAGE, _KIND_BONUS = 0.55, 0.3, 0.15, 0.05
+_FOLLOWER_MARGIN = 0.12  # a second or third sentence must score nearly as well as the best one
+_REDUNDANT = 0.6  # term overlap above which a sentence repeats one already chosen
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    passages: tuple[Hit, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "retrieved": [_hit_dict(h) for h in self.passages],
+        }
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit: Hit
+    start: int  # offsets in the article, not in the passage
+    end: int
+    text: str
+    score: float
+
+
+def _hit_dict(hit: Hit) -> dict:
+    return {
+        "article_id": hit.article_id, "title": hit.title, "url": hit.url,
+        "date": hit.published.isoformat() if hit.published else None,
+        "start": hit.start, "end": hit.end, "score": round(hit.score, 4),
+    }
+
+
+class ExtractiveAnswerer:
+    """Needs only the embedding model: no generative model is loaded for the default answer."""
+
+    def __init__(self, embedder: Embedder, min_evidence: float):
+        self.embedder = embedder
+        self.min_evidence = min_evidence
+
+    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+        asked = profile(question)
+        candidates = self.score(asked, hits)
+        evidence = " ".join(h.text for h in hits)
+        if not candidates or candidates[0].score < self.min_evidence or name_coverage(asked, evidence) < 0.5:
+            return Answer(question, prompts.render("abstain.md", question=question.strip()), (), True, tuple(hits))
+        chosen = choose([c for c in candidates if c.score >= self.min_evidence])
+        citations = tuple(_citation(number, c) for number, c in enumerate(chosen, start=1))
+        text = " ".join(f"{c.text} [{n}]" for n, c in enumerate(chosen, start=1))
+        return Answer(question, text, citations, False, tuple(hits))
+
+    def score(self, asked: QuestionProfile, hits: Sequence[Hit]) -> list[Candidate]:
+        """All sentences of all passages, best first; the same sentence in two passages counts once."""
+        spans = _sentences(hits)
+        if not spans:
+            return []
+        vectors = self.embedder.embed_documents([asked.text] + [text for _, _, _, text in spans])
+        query = vectors[0]
+        best_passage = max(h.score for h in hits) or 1.0
+        scored = []
+        for (hit, start, end, text), vector in zip(spans, vectors[1:], strict=True):
+            dense = sum(a * b for a, b in zip(query, vector, strict=True))
+            value = _DENSE * dense + _LEXICAL * _overlap(asked, text) + _PASSAGE * hit.score / best_passage
+            value += _KIND_BONUS if has_kind(text, asked.wants, asked) else 0.0
+            scored.append(Candidate(hit, start, end, text, value))
+        return sorted(scored, key=lambda c: c.score, reverse=True)
+
+
+def choose(candidates: list[Candidate]) -> list[Candidate]:
+    """The best sentence, then up to two near-equals that add something new."""
+    chosen = [candidates[0]]
+    for candidate in candidates[1:]:
+        if len(chosen) == MAX_SENTENCES or candidate.score < candidates[0].score - _FOLLOWER_MARGIN:
+            break
+        if all(_similarity(candidate.text, c.text) < _REDUNDANT for c in chosen):
+            chosen.append(candidate)
+    return chosen
+
+
+def _sentences(hits: Sequence[Hit]) -> list[tuple[Hit, int, int, str]]:
+    seen: set[str] = set()
+    found = []
+    for hit in hits:
+        for start, end in sentence_spans(hit.text):
+            text = hit.text[start:end]
+            key = " ".join(text.lower().split())
+            if len(text) >= _MIN_CHARS and key not in seen:
+                seen.add(key)
+                found.append((hit, hit.start + start, hit.start + end, text))
+    return found
+
+
+def _overlap(asked: QuestionProfile, sentence: str) -> float:
+    if not asked.terms:
+        return 0.0
+    return len(asked.terms & content_terms(sentence)) / len(asked.terms)
+
+
+def _similarity(a: str, b: str) -> float:
+    ta, tb = content_terms(a), content_terms(b)
+    return len(ta & tb) / max(1, min(len(ta), len(tb)))
+
+
+def _citation(number: int, candidate: Candidate) -> Citation:
+    hit = candidate.hit
+    return Citation(number, hit.article_id, hit.title, hit.published, hit.url, candidate.start, candidate.end,
+                    candidate.text)

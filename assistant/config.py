@@ -1,0 +1,59 @@
+"""Settings: defaults < config.toml < NEWSDESK_* environment variables < CLI flags; built once at the edge."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from index.embedding import DEFAULT_MODEL, DEFAULT_MODEL_SHA256
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def default_store_path() -> Path:
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "newsdesk" / "store"
+
+
+def config_file() -> Path:
+    return Path(os.environ.get("NEWSDESK_CONFIG", "config.toml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", extra="ignore")
+
+    store_path: Path = Field(default_factory=default_store_path, description="embedded Chroma store directory")
+    chroma_url: str = Field("", description="Chroma server URL (e.g. http://127.0.0.1:8000); empty = embedded")
+    collection: str = Field("newsdesk", description="Chroma collection name")
+    embedding_model: str = Field(DEFAULT_MODEL, description="model package, directory or hub name")
+    embedding_sha256: str = Field(DEFAULT_MODEL_SHA256, description="sha256 of model.safetensors; empty = skip")
+    chunk_tokens: int = Field(200, ge=32, le=254, description="max word pieces per chunk (model window: 256)")
+    top_k: int = Field(6, ge=1, le=50, description="passages retrieved per question")
+    min_evidence: float = Field(0.45, ge=0.0, le=1.0, description="best sentence score below which we abstain")
+    sample_dir: Path = Field(PROJECT_DIR / "data" / "sample", description="articles ingested on first start")
+    host: str = Field("127.0.0.1", description="address the app listens on")
+    port: int = Field(7860, description="port the app listens on")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        return (init_settings, env_settings, toml)
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """(env var, default, meaning) rows for --help and the README's configuration table."""
+    rows = []
+    for name, info in Settings.model_fields.items():
+        default = info.default_factory() if info.default_factory else info.default  # type: ignore[call-arg]
+        rows.append((f"NEWSDESK_{name.upper()}", str(default), info.description or ""))
+    return rows

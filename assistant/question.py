@@ -1,0 +1,111 @@
+"""What a question asks for: its content terms, its named things, and the kind of answer it wants."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+_NAME = re.compile(r"(?:[A-Z][\w’'\-.]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-.]*)*")
+_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", re.I)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_DATE = re.compile(rf"\b({_MONTHS}|{_DAYS}|yesterday|today|tomorrow|last (week|month|year))\b|\b(19|20)\d\d\b", re.I)
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    """NLTK's English list ships inside llama-index (_static/nltk_cache), plus question scaffolding."""
+    from importlib.resources import files
+
+    path = files("llama_index.core") / "_static" / "nltk_cache" / "corpora" / "stopwords" / "english"
+    extra = {"tell", "told", "say", "said", "says", "according", "also", "would", "could", "one", "new", "week"}
+    return frozenset(path.read_text(encoding="utf-8").split()) | extra
+
+
+def normalise(word: str) -> str:
+    """A light stem: case, curly quotes, possessives and plural -s folded so "China's" meets "China"."""
+    word = word.translate(_QUOTES).lower().rstrip(".")
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def content_terms(text: str) -> set[str]:
+    return {normalise(w) for w in _WORD.findall(text) if not is_stopword(w)}
+
+
+def is_stopword(word: str) -> bool:
+    return word.translate(_QUOTES).lower() in stopwords() or normalise(word) in stopwords()
+
+
+@dataclass(frozen=True)
+class QuestionProfile:
+    text: str
+    terms: frozenset[str]
+    names: tuple[str, ...]
+    wants: str  # person | date | number | place | other
+
+
+def profile(question: str) -> QuestionProfile:
+    return QuestionProfile(question, frozenset(content_terms(question)), tuple(named_things(question)), answer_kind(question))
+
+
+def named_things(question: str) -> list[str]:
+    """Capitalised runs after the first word (which is capitalised for grammar's sake), and numbers."""
+    body = question.strip()
+    first = re.match(r"\S+\s*", body)
+    rest_at = first.end() if first else 0
+    names = [m.group() for m in _NAME.finditer(body, rest_at)]
+    if first and first.group().strip() and first.group().strip()[0].isupper():
+        head = first.group().strip()
+        if normalise(head) not in stopwords() and head.lower() not in _WH:
+            names.insert(0, head)
+    names = [n.strip(" ?.,") for n in names]
+    return [n for n in names if any(not is_stopword(w) for w in _WORD.findall(n))]
+
+
+_WH = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how", "did", "does", "do", "is", "are", "was"}
+
+
+def answer_kind(question: str) -> str:
+    lower = question.lower().strip()
+    if re.match(r"(who|whom|whose)\b", lower):
+        return "person"
+    if re.match(r"when\b|what (day|date|year|month|time)\b|in what year\b", lower):
+        return "date"
+    if re.match(r"how (many|much|old|long|far)\b|what (number|percentage|share)\b", lower):
+        return "number"
+    if re.match(r"where\b|in (what|which) (city|country|state|place)\b", lower):
+        return "place"
+    return "other"
+
+
+def has_kind(sentence: str, kind: str, question: QuestionProfile) -> bool:
+    """Whether a sentence holds the kind of thing asked for, other than what the question already names."""
+    if kind == "date":
+        return bool(_DATE.search(sentence))
+    if kind == "number":
+        return bool(_NUMBER.search(sentence))
+    if kind in ("person", "place"):
+        known = {normalise(w) for name in question.names for w in name.split()} | set(question.terms)
+        return any(normalise(w) not in known for m in _NAME.finditer(sentence) for w in m.group().split())
+    return False
+
+
+def name_coverage(question: QuestionProfile, evidence: str) -> float:
+    """Mean share of each named thing's words found in the evidence: a question about absent names is unanswered."""
+    if not question.names:
+        return 1.0
+    terms = content_terms(evidence)
+    shares = []
+    for name in question.names:
+        words = [normalise(w) for w in _WORD.findall(name) if not is_stopword(w)]
+        shares.append(sum(w in terms for w in words) / len(words))
+    return sum(shares) / len(shares)

@@ -1,0 +1,47 @@
+"""Builds the running system from Settings: the store, the embedding model and the assistant over them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+
+from assistant.answer import ExtractiveAnswerer
+from assistant.chat import Assistant
+from assistant.config import Settings
+from assistant.retrieval import Retriever
+from index.embedding import OFFLINE_ENV, SentenceTransformerEmbedder
+from index.ingest import IngestReport, ingest
+from index.store import ChunkStore
+
+
+class Runtime:
+    """Owns the open store (and its lock) and the loaded model; one per process, closed on exit."""
+
+    def __init__(self, settings: Settings):
+        for key, value in OFFLINE_ENV.items():
+            os.environ.setdefault(key, value)
+        self.settings = settings
+        self.store = ChunkStore(settings.store_path, settings.chroma_url, settings.collection)
+
+    @cached_property
+    def embedder(self) -> SentenceTransformerEmbedder:
+        return SentenceTransformerEmbedder(self.settings.embedding_model, self.settings.embedding_sha256)
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        retriever = Retriever(self.store, self.embedder, self.settings.top_k)
+        return Assistant(retriever, ExtractiveAnswerer(self.embedder, self.settings.min_evidence))
+
+    def ingest(self, paths: Iterable[str | Path], progress: bool = False) -> IngestReport:
+        return ingest(paths, self.store, self.embedder, self.settings.chunk_tokens, progress)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

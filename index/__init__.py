@@ -1,0 +1,1 @@
+"""Loading, cleaning, chunking, embedding and storing news articles. Never imports assistant."""

@@ -1,0 +1,46 @@
+"""Remove web boilerplate lines (ad markers, "Also read:", share/tag rows, comment forms) from article text.
+
+Conservative on purpose: only whole lines that match a known boilerplate shape go, so no sentence of the story is
+ever lost. The cleaned text is what gets stored, and every chunk offset refers to it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from index.articles import Article
+
+_AFTER_LABEL = r"(\s*[:|»>\-–—]\s*.*)?"  # a label is either the whole line or followed by a separator
+_BOILERPLATE = [
+    r"-*\s*advertisement\s*-*",
+    r"(also read|read also|read more|see also|related( stories| articles| content)?|recommended|must read)"
+    + _AFTER_LABEL,
+    r"(leave a (reply|comment)|post a comment|add a comment|comments?)" + _AFTER_LABEL,
+    r"(you must be logged in|your email address will not be published|required fields are marked).*",
+    r"(share|share this( article| story| post)?|share on \w+|click to share.*|tags?|filed under|tweet)"
+    + _AFTER_LABEL,
+    r"(facebook|twitter|whatsapp|linkedin|telegram|email|print)(\s*[|,·•]\s*\w+){1,}",
+    r"(sign up for|subscribe to) (our|the) newsletter.*",
+    r"(study|reading|read) time\s*:?\s*\d+\s*min(ute)?s?",
+    r"follow (us|every game)\s*:.*",
+    r"-?\d{1,3}(\.\d)?\s*°?\s*[CF]",  # a site header's weather widget ("3.8 C")
+]
+_LINE_RE = re.compile(r"^[ \t]*(?:" + "|".join(_BOILERPLATE) + r")[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_MAX_BOILERPLATE_LINE = 120
+_BLANK_RUNS = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
+
+
+def is_boilerplate(line: str) -> bool:
+    """Long lines are story text even when they open like boilerplate ("Related talks were held ...")."""
+    stripped = line.strip()
+    return len(stripped) <= _MAX_BOILERPLATE_LINE and bool(_LINE_RE.fullmatch(stripped))
+
+
+def clean_text(text: str) -> str:
+    kept = [line for line in text.split("\n") if not is_boilerplate(line)]
+    return _BLANK_RUNS.sub("\n\n", "\n".join(kept)).strip()
+
+
+def clean_article(article: Article) -> Article:
+    return replace(article, text=clean_text(article.text))

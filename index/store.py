@@ -1,0 +1,214 @@
+"""ChunkStore: chunks, their vectors and metadata in Chroma (embedded PersistentClient or a `chroma run` server)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from index.articles import Article
+from index.chunking import Chunk
+from index.errors import StoreUnavailableError
+from index.store_lock import StoreLock
+
+_READ_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: str
+    article_id: str
+    title: str
+    url: str
+    published: date | None
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Presence:
+    """How much of one stored article's content is in the store: complete when count == expected."""
+
+    article_id: str
+    count: int
+    expected: int
+
+    @property
+    def complete(self) -> bool:
+        return self.count >= self.expected
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    chunks: int
+    articles: int
+    oldest: date | None
+    newest: date | None
+    location: str
+
+
+def chunk_metadata(article: Article, chunk: Chunk, text_fingerprint: str, n_chunks: int) -> dict[str, Any]:
+    """Chroma metadata values must be scalars: dates are stored as ISO text and as a sortable yyyymmdd integer."""
+    published = article.published
+    return {
+        "article_id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "published": published.isoformat() if published else "",
+        "published_day": int(published.strftime("%Y%m%d")) if published else 0,
+        "start": chunk.start,
+        "end": chunk.end,
+        "chunk_index": chunk.index,
+        "n_chunks": n_chunks,
+        "fingerprint": text_fingerprint,
+        "source": article.source,
+    }
+
+
+class ChunkStore:
+    """One Chroma collection; the embedded store is locked to this process for as long as it is open."""
+
+    def __init__(self, path: str | Path = "", url: str = "", collection: str = "newsdesk"):
+        os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+        self.location = url or str(Path(path).expanduser())
+        self._lock: StoreLock | None = None
+        if url:
+            self._client = _http_client(url)
+        else:
+            Path(self.location).mkdir(parents=True, exist_ok=True)
+            self._lock = StoreLock(Path(self.location))
+            self._lock.acquire()
+            self._client = _persistent_client(Path(self.location))
+        try:
+            self._collection = self._client.get_or_create_collection(
+                collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+        except Exception as exc:
+            self.close()
+            raise StoreUnavailableError(f"cannot open collection {collection!r} at {self.location}: {exc}") from exc
+        self.max_batch = self._client.get_max_batch_size()
+
+    def close(self) -> None:
+        client = getattr(self, "_client", None)
+        if client is not None:
+            client.close()
+            self._client = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> ChunkStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def presence(self, fingerprints: Sequence[str]) -> dict[str, Presence]:
+        """What of these article contents is already stored, so ingest skips them before paying for embeddings."""
+        if not fingerprints:
+            return {}
+        found = self._collection.get(where={"fingerprint": {"$in": list(set(fingerprints))}}, include=["metadatas"])
+        counts: dict[str, Presence] = {}
+        for meta in found["metadatas"] or []:
+            key = str(meta["fingerprint"])
+            seen = counts.get(key)
+            counts[key] = Presence(str(meta["article_id"]), (seen.count if seen else 0) + 1, int(meta["n_chunks"]))
+        return counts
+
+    def upsert(self, ids: list[str], texts: list[str], vectors: list[list[float]], metas: list[dict]) -> None:
+        """Each call is atomic in Chroma (a crash leaves a whole batch or none), so batches stay under its limit."""
+        for first in range(0, len(ids), self.max_batch):
+            window = slice(first, first + self.max_batch)
+            self._collection.upsert(
+                ids=ids[window], documents=texts[window], embeddings=vectors[window], metadatas=metas[window]
+            )
+
+    def delete_article(self, article_id: str) -> None:
+        self._collection.delete(where={"article_id": article_id})
+
+    def delete_stale(self, article_id: str, current_fingerprint: str) -> None:
+        """An article re-ingested with new text replaces its old chunks (upsert alone would keep the extras)."""
+        self._collection.delete(
+            where={"$and": [{"article_id": article_id}, {"fingerprint": {"$ne": current_fingerprint}}]}
+        )
+
+    def query(self, vector: list[float], k: int, where: dict | None = None) -> list[Hit]:
+        if k <= 0 or self.count() == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector], n_results=k, where=where, include=["documents", "metadatas", "distances"]
+        )
+        rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True)
+        return [_hit(chunk_id, text, meta, 1.0 - distance) for chunk_id, text, meta, distance in rows]
+
+    def iter_metadata(self) -> Iterator[dict]:
+        total = self.count()
+        for offset in range(0, total, _READ_PAGE):
+            page = self._collection.get(include=["metadatas"], limit=_READ_PAGE, offset=offset)
+            yield from page["metadatas"] or []
+
+    def all_ids(self) -> list[str]:
+        total = self.count()
+        return [i for offset in range(0, total, _READ_PAGE) for i in self._page_ids(offset)]
+
+    def _page_ids(self, offset: int) -> list[str]:
+        return self._collection.get(include=[], limit=_READ_PAGE, offset=offset)["ids"]
+
+    def stats(self) -> StoreStats:
+        articles: set[str] = set()
+        days: list[str] = []
+        for meta in self.iter_metadata():
+            articles.add(str(meta["article_id"]))
+            if meta.get("published"):
+                days.append(str(meta["published"]))
+        oldest = date.fromisoformat(min(days)) if days else None
+        newest = date.fromisoformat(max(days)) if days else None
+        return StoreStats(self.count(), len(articles), oldest, newest, self.location)
+
+
+def _hit(chunk_id: str, text: str, meta: dict, score: float) -> Hit:
+    published = date.fromisoformat(meta["published"]) if meta.get("published") else None
+    return Hit(
+        chunk_id, str(meta["article_id"]), str(meta.get("title", "")), str(meta.get("url", "")), published,
+        int(meta["start"]), int(meta["end"]), text, score,
+    )
+
+
+def _settings():
+    from chromadb.config import Settings
+
+    return Settings(anonymized_telemetry=False)
+
+
+def _persistent_client(path: Path):
+    import chromadb
+
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=_settings())
+    except Exception as exc:
+        raise StoreUnavailableError(f"cannot open the Chroma store at {path}: {exc}") from exc
+
+
+def _http_client(url: str):
+    import chromadb
+
+    parsed = urlparse(url if "://" in url else f"http://{url}")
+    port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+    try:
+        return chromadb.HttpClient(
+            host=parsed.hostname or "127.0.0.1", port=port, ssl=parsed.scheme == "https", settings=_settings()
+        )
+    except Exception as exc:
+        raise StoreUnavailableError(
+            f"cannot reach the Chroma server at {url}: {exc}. Start it with "
+            f"`chroma run --path DIR --host {parsed.hostname} --port {port}` or unset NEWSDESK_CHROMA_URL"
+        ) from exc
