@@ -11,7 +11,7 @@ from assistant.answer import ExtractiveAnswerer
 from assistant.chat import Assistant
 from assistant.config import Settings
 from assistant.retrieval import Retriever
-from index.embedding import OFFLINE_ENV, SentenceTransformerEmbedder
+from index.embedding import OFFLINE_ENV, Embedder, SentenceTransformerEmbedder
 from index.ingest import IngestReport, ingest
 from index.store import ChunkStore
 
@@ -19,14 +19,16 @@ from index.store import ChunkStore
 class Runtime:
     """Owns the open store (and its lock) and the loaded model; one per process, closed on exit."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
         for key, value in OFFLINE_ENV.items():
             os.environ.setdefault(key, value)
         self.settings = settings
         self.store = ChunkStore(settings.store_path, settings.chroma_url, settings.collection)
+        if embedder is not None:
+            self.embedder = embedder  # a loaded model can be shared (tests, benchmarks) instead of loaded again
 
     @cached_property
-    def embedder(self) -> SentenceTransformerEmbedder:
+    def embedder(self) -> Embedder:
         return SentenceTransformerEmbedder(self.settings.embedding_model, self.settings.embedding_sha256)
 
     @cached_property

@@ -168,7 +168,7 @@ def _load_jsonl(path: Path) -> Iterator[Article | LoadError]:
 
 def _article_from_json_line(line: str, source: str, number: int) -> Article | LoadError:
     try:
-        record = json.loads(line)
+        record = json.loads(line.strip())
     except json.JSONDecodeError as exc:
         return LoadError(source, number, f"invalid JSON ({exc.msg} at column {exc.colno})")
     if not isinstance(record, dict):

@@ -1,0 +1,133 @@
+"""`newsdesk ingest | ask | stats | serve`: the command line; heavy libraries load only inside the commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+EPILOG = """\
+examples:
+  newsdesk ingest data/sample                  # the bundled sample articles
+  newsdesk ingest feed.jsonl.gz notes/ page.html
+  newsdesk ask "What did Xi tell Medvedev?"
+  newsdesk ask --json "Who is China's Permanent Representative to the UN?" | jq .citations
+  newsdesk ask --as-of 2022-12-01 "What did China say about talks?"
+  newsdesk stats
+  newsdesk serve                               # the chat page on http://127.0.0.1:7860
+
+Every setting is also an environment variable (NEWSDESK_STORE_PATH, NEWSDESK_CHROMA_URL, ...) or a key in
+./config.toml; `newsdesk settings` lists them with their current values.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsdesk",
+        description="Answer questions about news articles with verbatim, cited sentences.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--store", metavar="DIR", help="embedded Chroma store directory (NEWSDESK_STORE_PATH)")
+    parser.add_argument("--chroma-url", metavar="URL", help="use a `chroma run` server instead (NEWSDESK_CHROMA_URL)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    ingest = commands.add_parser("ingest", help="add articles (.txt .md .html .jsonl .jsonl.gz, or folders)")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    ask = commands.add_parser("ask", help="answer one question with cited sentences")
+    ask.add_argument("question")
+    ask.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="only articles up to this day")
+    ask.add_argument("--json", action="store_true", help="print the answer, citations and passages as JSON")
+
+    stats = commands.add_parser("stats", help="what the store holds")
+    stats.add_argument("--json", action="store_true")
+
+    commands.add_parser("settings", help="list every setting, its environment variable and current value")
+    serve = commands.add_parser("serve", help="start the chat app (same as `python app.py`)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from assistant.config import Settings
+    from index.errors import NewsdeskError
+
+    overrides = {"store_path": args.store, "chroma_url": args.chroma_url}
+    settings = Settings(**{key: value for key, value in overrides.items() if value is not None})
+    try:
+        return COMMANDS[args.command](args, settings)
+    except NewsdeskError as exc:
+        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("newsdesk: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+def cmd_ingest(args: argparse.Namespace, settings) -> int:
+    from assistant.runtime import Runtime
+
+    with Runtime(settings) as runtime:
+        report = runtime.ingest(args.paths, progress=not args.quiet and sys.stderr.isatty())
+    for error in report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({**vars(report), "errors": [str(e) for e in report.errors]}, indent=2))
+    else:
+        print(report.summary())
+    return EXIT_PARTIAL if report.errors else EXIT_OK
+
+
+def cmd_ask(args: argparse.Namespace, settings) -> int:
+    from assistant.render import answer_as_text
+    from assistant.runtime import Runtime
+
+    with Runtime(settings) as runtime:
+        answer = runtime.assistant.answer(args.question, as_of=args.as_of)
+    print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else answer_as_text(answer))
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace, settings) -> int:
+    from assistant.runtime import Runtime
+
+    with Runtime(settings) as runtime:
+        stats = runtime.store.stats()
+    data = {**vars(stats), "oldest": str(stats.oldest or ""), "newest": str(stats.newest or "")}
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print("\n".join(f"{key:>9}: {value}" for key, value in data.items()))
+    return EXIT_OK
+
+
+def cmd_settings(args: argparse.Namespace, settings) -> int:
+    for name, value in settings.model_dump().items():
+        print(f"NEWSDESK_{name.upper():<18} = {value}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, settings) -> int:
+    import app
+
+    if args.host:
+        settings.host = args.host
+    if args.port:
+        settings.port = args.port
+    app.serve(settings)
+    return EXIT_OK
+
+
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "stats": cmd_stats, "settings": cmd_settings, "serve": cmd_serve}
+
+if __name__ == "__main__":
+    sys.exit(main())

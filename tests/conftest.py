@@ -1,0 +1,106 @@
+"""Shared fixtures: the real embedding model (loaded once), the bundled sample, real Chroma stores."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+for _key, _value in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}.items():
+    os.environ.setdefault(_key, _value)
+
+PROJECT = Path(__file__).resolve().parent.parent
+SAMPLE = PROJECT / "data" / "sample"
+SHARED = PROJECT.parent / "shared"
+REALTIMEQA = SHARED / "benchmarks" / "realtimeqa"
+XI_ARTICLE = "001_99e80554701945ba"
+UN_ARTICLE = "002_407555052ac68120"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from index.embedding import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def chroma_executable() -> str:
+    found = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    if not found:
+        pytest.fail("the `chroma` command (from the chromadb package) is not installed")
+    return found
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real `chroma run` server on 127.0.0.1, started for this test session and stopped after it."""
+    import httpx
+
+    port = free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    log = open(data / "server.log", "w")  # noqa: SIM115  (closed after the server stops)
+    server = subprocess.Popen(
+        [chroma_executable(), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail(f"chroma server did not start; see {data / 'server.log'}")
+    yield url
+    server.terminate()
+    server.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def store(request, tmp_path):
+    """The same tests run against the embedded store and a `chroma run` server (a fresh collection each)."""
+    from index.store import ChunkStore
+
+    if request.param == "embedded":
+        chunk_store = ChunkStore(tmp_path / "store")
+    else:
+        url = request.getfixturevalue("chroma_server")
+        chunk_store = ChunkStore(url=url, collection=f"t{time.time_ns()}")
+    yield chunk_store
+    chunk_store.close()
+
+
+@pytest.fixture(scope="session")
+def sample_runtime(tmp_path_factory, embedder):
+    """One embedded store with the bundled sample ingested, shared by the answer tests."""
+    from assistant.config import Settings
+    from assistant.runtime import Runtime
+
+    settings = Settings(store_path=tmp_path_factory.mktemp("sample-store"))
+    runtime = Runtime(settings, embedder=embedder)
+    runtime.ingest([SAMPLE])
+    yield runtime
+    runtime.close()
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})}, cwd=PROJECT,
+    )

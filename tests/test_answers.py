@@ -1,0 +1,61 @@
+"""The extractive answerer on the bundled sample: which article is cited, which sentence is quoted."""
+
+from assistant.answer import Answer
+from index.articles import load_articles
+from index.cleaning import clean_article
+from tests.conftest import SAMPLE, UN_ARTICLE, XI_ARTICLE
+
+ARTICLES = {a.id: clean_article(a) for a in load_articles([SAMPLE])}
+
+
+def assert_quotes_are_verbatim(answer: Answer) -> None:
+    for citation in answer.citations:
+        assert ARTICLES[citation.article_id].text[citation.start : citation.end] == citation.quote
+        assert f"{citation.quote} [{citation.number}]" in answer.text
+
+
+def test_what_did_xi_tell_medvedev(sample_runtime):
+    answer = sample_runtime.assistant.answer("What did Xi tell Medvedev?")
+    assert not answer.abstained
+    assert answer.citations and answer.citations[0].article_id == XI_ARTICLE
+    assert any(c.article_id == XI_ARTICLE and "China wants negotiations" in c.quote and "Ukraine" in c.quote
+               for c in answer.citations), answer.text
+    assert 1 <= len(answer.citations) <= 3
+    assert_quotes_are_verbatim(answer)
+
+
+def test_china_permanent_representative_is_zhang_jun(sample_runtime):
+    answer = sample_runtime.assistant.answer("Who is China's Permanent Representative to the UN?")
+    assert not answer.abstained
+    assert "Zhang Jun" in answer.text
+    first = answer.citations[0]
+    assert first.article_id == UN_ARTICLE and "Zhang Jun" in first.quote
+    assert str(first.published) == "2022-11-16"
+    assert_quotes_are_verbatim(answer)
+
+
+def test_world_cup_question_abstains_but_lists_closest_passages(sample_runtime):
+    answer = sample_runtime.assistant.answer("Who won the 2022 FIFA World Cup?")
+    assert answer.abstained
+    assert answer.text.startswith("The articles don't say")
+    assert answer.citations == ()
+    assert len(answer.passages) >= 3
+
+
+def test_as_of_excludes_later_articles(sample_runtime):
+    hits = sample_runtime.assistant.retriever.retrieve("Zhang Jun Security Council", as_of=__import__("datetime").date(2022, 11, 15))
+    assert UN_ARTICLE not in {h.article_id for h in hits}
+
+
+def test_answer_json_shape(sample_runtime):
+    data = sample_runtime.assistant.answer("Who is China's Permanent Representative to the UN?").to_dict()
+    citation = data["citations"][0]
+    assert citation["article_id"] == UN_ARTICLE and citation["published"] == "2022-11-16"
+    assert {"title", "url", "start", "end", "quote", "key"} <= set(citation)
+    assert UN_ARTICLE in [passage["article_id"] for passage in data["retrieved"]]
+
+
+def test_streaming_ends_with_the_full_answer(sample_runtime):
+    steps = list(sample_runtime.assistant.ask_stream("What did Xi tell Medvedev?"))
+    assert len(steps) > 3
+    assert steps[-1][0] == sample_runtime.assistant.answer("What did Xi tell Medvedev?").text
