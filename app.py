@@ -47,7 +47,9 @@ def ensure_sample(runtime) -> str:
     if runtime.store.count():
         return ""
     report = runtime.ingest([runtime.settings.sample_dir])
-    message = f"The index was empty: ingested the bundled sample ({report.added} articles, {report.chunks_added} chunks)."
+    message = (
+        f"The index was empty: ingested the bundled sample ({report.added} articles, {report.chunks_added} chunks)."
+    )
     log.warning(message)
     return message
 
@@ -60,10 +62,9 @@ def respond(lazy: LazyRuntime, message: str, history: list) -> Iterator[tuple[li
         raise gr.Error("Type a question about the articles first.")
     history = history + [{"role": "user", "content": as_literal_markdown(message)}]
     try:
-        stream = lazy.get().assistant.ask_stream(message)
-        for shown, answer in stream:
-            yield history + [{"role": "assistant", "content": as_literal_markdown(shown)}], ""
-        yield history + [{"role": "assistant", "content": as_literal_markdown(answer.text)}], sources_as_markdown(answer)
+        for partial in lazy.get().assistant.ask_stream(message):
+            reply = {"role": "assistant", "content": as_literal_markdown(partial.text)}
+            yield history + [reply], sources_as_markdown(partial)
     except NewsdeskError as exc:
         raise gr.Error(str(exc)) from exc
 

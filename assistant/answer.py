@@ -49,9 +49,13 @@ class Candidate:
 
 def _hit_dict(hit: Hit) -> dict:
     return {
-        "article_id": hit.article_id, "title": hit.title, "url": hit.url,
+        "article_id": hit.article_id,
+        "title": hit.title,
+        "url": hit.url,
         "date": hit.published.isoformat() if hit.published else None,
-        "start": hit.start, "end": hit.end, "score": round(hit.score, 4),
+        "start": hit.start,
+        "end": hit.end,
+        "score": round(hit.score, 4),
     }
 
 
@@ -127,5 +131,13 @@ def _similarity(a: str, b: str) -> float:
 
 def _citation(number: int, candidate: Candidate) -> Citation:
     hit = candidate.hit
-    return Citation(number, hit.article_id, hit.title, hit.published, hit.url, candidate.start, candidate.end,
-                    candidate.text)
+    return Citation(
+        number,
+        hit.article_id,
+        hit.title,
+        hit.published,
+        hit.url,
+        candidate.start,
+        candidate.end,
+        candidate.text,
+    )

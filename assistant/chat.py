@@ -25,15 +25,13 @@ class Assistant:
         hits = self.retriever.retrieve(question, as_of=as_of)
         return self.answerer.answer(question, hits)
 
-    def ask_stream(self, question: str, as_of: date | None = None) -> Iterator[tuple[str, Answer]]:
-        """Yields (text so far, answer); the extractive answer streams sentence by sentence as it is shown."""
+    def ask_stream(self, question: str, as_of: date | None = None) -> Iterator[Answer]:
+        """Answers whose text grows word by word; the last one is complete. Sources are known from the first."""
         answer = self.answer(question, as_of)
         shown = ""
         for piece in _pieces(answer.text):
             shown += piece
-            yield shown, replace(answer, text=shown)
-        if not shown:
-            yield "", answer
+            yield replace(answer, text=shown)
 
 
 def _pieces(text: str) -> Iterator[str]:

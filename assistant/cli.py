@@ -127,7 +127,13 @@ def cmd_serve(args: argparse.Namespace, settings) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "stats": cmd_stats, "settings": cmd_settings, "serve": cmd_serve}
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "ask": cmd_ask,
+    "stats": cmd_stats,
+    "settings": cmd_settings,
+    "serve": cmd_serve,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

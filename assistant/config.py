@@ -6,7 +6,12 @@ import os
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from index.embedding import DEFAULT_MODEL, DEFAULT_MODEL_SHA256
 
@@ -31,6 +36,7 @@ class Settings(BaseSettings):
     embedding_model: str = Field(DEFAULT_MODEL, description="model package, directory or hub name")
     embedding_sha256: str = Field(DEFAULT_MODEL_SHA256, description="sha256 of model.safetensors; empty = skip")
     chunk_tokens: int = Field(200, ge=32, le=254, description="max word pieces per chunk (model window: 256)")
+    ingest_batch_articles: int = Field(64, ge=1, description="articles per embed+upsert round during ingest")
     top_k: int = Field(6, ge=1, le=50, description="passages retrieved per question")
     min_evidence: float = Field(0.45, ge=0.0, le=1.0, description="best sentence score below which we abstain")
     sample_dir: Path = Field(PROJECT_DIR / "data" / "sample", description="articles ingested on first start")

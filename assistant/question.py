@@ -9,7 +9,10 @@ from functools import cache
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _NAME = re.compile(r"(?:[A-Z][\w’'\-.]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-.]*)*")
-_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", re.I)
+_NUMBER = re.compile(
+    r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b",
+    re.I,
+)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _DATE = re.compile(rf"\b({_MONTHS}|{_DAYS}|yesterday|today|tomorrow|last (week|month|year))\b|\b(19|20)\d\d\b", re.I)
@@ -21,7 +24,20 @@ def stopwords() -> frozenset[str]:
     from importlib.resources import files
 
     path = files("llama_index.core") / "_static" / "nltk_cache" / "corpora" / "stopwords" / "english"
-    extra = {"tell", "told", "say", "said", "says", "according", "also", "would", "could", "one", "new", "week"}
+    extra = {
+        "tell",
+        "told",
+        "say",
+        "said",
+        "says",
+        "according",
+        "also",
+        "would",
+        "could",
+        "one",
+        "new",
+        "week",
+    }
     return frozenset(path.read_text(encoding="utf-8").split()) | extra
 
 
@@ -54,7 +70,9 @@ class QuestionProfile:
 
 
 def profile(question: str) -> QuestionProfile:
-    return QuestionProfile(question, frozenset(content_terms(question)), tuple(named_things(question)), answer_kind(question))
+    return QuestionProfile(
+        question, frozenset(content_terms(question)), tuple(named_things(question)), answer_kind(question)
+    )
 
 
 def named_things(question: str) -> list[str]:
@@ -71,7 +89,23 @@ def named_things(question: str) -> list[str]:
     return [n for n in names if any(not is_stopword(w) for w in _WORD.findall(n))]
 
 
-_WH = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how", "did", "does", "do", "is", "are", "was"}
+_WH = {
+    "who",
+    "whom",
+    "whose",
+    "what",
+    "which",
+    "when",
+    "where",
+    "why",
+    "how",
+    "did",
+    "does",
+    "do",
+    "is",
+    "are",
+    "was",
+}
 
 
 def answer_kind(question: str) -> str:

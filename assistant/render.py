@@ -44,12 +44,16 @@ def sources_as_markdown(answer: Answer) -> str:
     if answer.citations:
         rows = [_source_row(c.number, c.title, c.published, c.article_id, c.quote) for c in answer.citations]
         return "### Sources\n\n" + "\n\n".join(rows)
-    rows = [_source_row(n, h.title, h.published, h.article_id, h.text[:300]) for n, h in
-            enumerate(answer.passages[:_CLOSEST], start=1)]
+    rows = [
+        _source_row(n, h.title, h.published, h.article_id, h.text[:300])
+        for n, h in enumerate(answer.passages[:_CLOSEST], start=1)
+    ]
     return "### Closest passages (not an answer)\n\n" + "\n\n".join(rows)
 
 
 def _source_row(number: int, title: str, published, article_id: str, quote: str) -> str:
     when = published.isoformat() if published else "undated"
-    return (f"**\\[{number}\\] {as_literal_markdown(title)}** · {when} · `{article_id.replace('`', '')}`\n\n"
-            f"> {as_literal_markdown(' '.join(quote.split()))}")
+    return (
+        f"**\\[{number}\\] {as_literal_markdown(title)}** · {when} · `{article_id.replace('`', '')}`\n\n"
+        f"> {as_literal_markdown(' '.join(quote.split()))}"
+    )

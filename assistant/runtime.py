@@ -12,7 +12,7 @@ from assistant.chat import Assistant
 from assistant.config import Settings
 from assistant.retrieval import Retriever
 from index.embedding import OFFLINE_ENV, Embedder, SentenceTransformerEmbedder
-from index.ingest import IngestReport, ingest
+from index.ingest import IngestOptions, IngestReport, ingest
 from index.store import ChunkStore
 
 
@@ -37,7 +37,8 @@ class Runtime:
         return Assistant(retriever, ExtractiveAnswerer(self.embedder, self.settings.min_evidence))
 
     def ingest(self, paths: Iterable[str | Path], progress: bool = False) -> IngestReport:
-        return ingest(paths, self.store, self.embedder, self.settings.chunk_tokens, progress)
+        options = IngestOptions(self.settings.chunk_tokens, self.settings.ingest_batch_articles, progress)
+        return ingest(paths, self.store, self.embedder, options)
 
     def close(self) -> None:
         self.store.close()

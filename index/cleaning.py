@@ -18,8 +18,7 @@ _BOILERPLATE = [
     + _AFTER_LABEL,
     r"(leave a (reply|comment)|post a comment|add a comment|comments?)" + _AFTER_LABEL,
     r"(you must be logged in|your email address will not be published|required fields are marked).*",
-    r"(share|share this( article| story| post)?|share on \w+|click to share.*|tags?|filed under|tweet)"
-    + _AFTER_LABEL,
+    r"(share|share this( article| story| post)?|share on \w+|click to share.*|tags?|filed under|tweet)" + _AFTER_LABEL,
     r"(facebook|twitter|whatsapp|linkedin|telegram|email|print)(\s*[|,·•]\s*\w+){1,}",
     r"(sign up for|subscribe to) (our|the) newsletter.*",
     r"(study|reading|read) time\s*:?\s*\d+\s*min(ute)?s?",

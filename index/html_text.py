@@ -10,10 +10,49 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-_HIDDEN = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object", "form", "button", "nav"}
+_HIDDEN = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "head",
+    "iframe",
+    "object",
+    "form",
+    "button",
+    "nav",
+}
 _BLOCKS = {
-    "p", "div", "section", "article", "header", "footer", "aside", "main", "h1", "h2", "h3", "h4", "h5", "h6",
-    "li", "ul", "ol", "blockquote", "pre", "table", "tr", "td", "th", "figure", "figcaption", "br", "hr", "dd", "dt",
+    "p",
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "aside",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "figure",
+    "figcaption",
+    "br",
+    "hr",
+    "dd",
+    "dt",
 }
 _DATE_META = {"article:published_time", "og:published_time", "date", "pubdate", "dc.date", "publish-date"}
 _VOID = {"br", "hr", "img", "meta", "link", "input", "area", "base", "col", "embed", "source", "track", "wbr"}

@@ -37,6 +37,13 @@ class IngestReport:
 
 
 @dataclass(frozen=True)
+class IngestOptions:
+    max_tokens: int = 200  # word pieces per chunk; the model's window is 256 and the headline rides along
+    batch_articles: int = ARTICLES_PER_BATCH  # articles per embed+upsert round: the unit of crash recovery
+    progress: bool = False
+
+
+@dataclass(frozen=True)
 class Prepared:
     article: Article
     fingerprint: str
@@ -44,19 +51,24 @@ class Prepared:
 
 def embedding_input(article: Article, chunk: Chunk) -> str:
     """The headline goes in front of every chunk's vector: it names the story that later sentences only imply."""
-    return f"{article.title}\n{chunk.text}" if article.title and not chunk.text.startswith(article.title) else chunk.text
+    return (
+        f"{article.title}\n{chunk.text}" if article.title and not chunk.text.startswith(article.title) else chunk.text
+    )
 
 
 def ingest(
-    paths: Iterable[str | Path], store: ChunkStore, embedder: Embedder, max_tokens: int, progress: bool = False
+    paths: Iterable[str | Path],
+    store: ChunkStore,
+    embedder: Embedder,
+    options: IngestOptions = IngestOptions(),
 ) -> IngestReport:
     """Safe to kill at any point and re-run: chunk ids are content-derived and Chroma upserts are atomic per batch."""
     paths = list(paths)
     report = IngestReport()
     started = time.perf_counter()
-    with _progress_bar(count_articles(paths) if progress else None, progress) as bar:
-        for batch in _batches(load_articles(paths), report):
-            _ingest_batch(batch, store, embedder, max_tokens, report)
+    with _progress_bar(count_articles(paths) if options.progress else None, options.progress) as bar:
+        for batch in _batches(load_articles(paths), report, options.batch_articles):
+            _ingest_batch(batch, store, embedder, options.max_tokens, report)
             bar.update(len(batch))
             bar.set_postfix(chunks=report.chunks_added, errors=len(report.errors), refresh=False)
     report.seconds = time.perf_counter() - started
@@ -69,7 +81,7 @@ def _progress_bar(total: int | None, enabled: bool):
     return tqdm(total=total, disable=not enabled, unit="article", desc="ingest", dynamic_ncols=True)
 
 
-def _batches(items: Iterator[Article | LoadError], report: IngestReport) -> Iterator[list[Prepared]]:
+def _batches(items: Iterator[Article | LoadError], report: IngestReport, size: int) -> Iterator[list[Prepared]]:
     batch: list[Prepared] = []
     for item in items:
         if isinstance(item, LoadError):
@@ -77,7 +89,7 @@ def _batches(items: Iterator[Article | LoadError], report: IngestReport) -> Iter
             continue
         cleaned = clean_article(item)
         batch.append(Prepared(cleaned, fingerprint(cleaned.text)))
-        if len(batch) >= ARTICLES_PER_BATCH:
+        if len(batch) >= size:
             yield batch
             batch = []
     if batch:
@@ -117,7 +129,6 @@ def _store_articles(
             inputs.append(embedding_input(item.article, chunk))
             metas.append(chunk_metadata(item.article, chunk, item.fingerprint, len(chunks)))
     store.upsert(ids, texts, embedder.embed_documents(inputs), metas)
-    for item in items:
-        store.delete_stale(item.article.id, item.fingerprint)
+    store.delete_stale({item.article.id: item.fingerprint for item in items})
     report.added += len(items)
     report.chunks_added += len(ids)

@@ -135,19 +135,37 @@ class ChunkStore:
     def delete_article(self, article_id: str) -> None:
         self._collection.delete(where={"article_id": article_id})
 
-    def delete_stale(self, article_id: str, current_fingerprint: str) -> None:
-        """An article re-ingested with new text replaces its old chunks (upsert alone would keep the extras)."""
-        self._collection.delete(
-            where={"$and": [{"article_id": article_id}, {"fingerprint": {"$ne": current_fingerprint}}]}
-        )
+    def delete_stale(self, current: dict[str, str]) -> int:
+        """Articles re-ingested with new text (article id -> new fingerprint) lose their old chunks; upsert alone
+        would keep the extras. One read for the whole batch: a filtered delete per article costs ~0.1 s."""
+        if not current:
+            return 0
+        found = self._collection.get(where={"article_id": {"$in": list(current)}}, include=["metadatas"])
+        stale = [
+            chunk_id
+            for chunk_id, meta in zip(found["ids"], found["metadatas"] or [], strict=True)
+            if meta["fingerprint"] != current[str(meta["article_id"])]
+        ]
+        if stale:
+            self._collection.delete(ids=stale)
+        return len(stale)
 
     def query(self, vector: list[float], k: int, where: dict | None = None) -> list[Hit]:
         if k <= 0 or self.count() == 0:
             return []
         result = self._collection.query(
-            query_embeddings=[vector], n_results=k, where=where, include=["documents", "metadatas", "distances"]
+            query_embeddings=[vector],
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
         )
-        rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True)
+        rows = zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
+        )
         return [_hit(chunk_id, text, meta, 1.0 - distance) for chunk_id, text, meta, distance in rows]
 
     def iter_metadata(self) -> Iterator[dict]:
@@ -178,8 +196,15 @@ class ChunkStore:
 def _hit(chunk_id: str, text: str, meta: dict, score: float) -> Hit:
     published = date.fromisoformat(meta["published"]) if meta.get("published") else None
     return Hit(
-        chunk_id, str(meta["article_id"]), str(meta.get("title", "")), str(meta.get("url", "")), published,
-        int(meta["start"]), int(meta["end"]), text, score,
+        chunk_id,
+        str(meta["article_id"]),
+        str(meta.get("title", "")),
+        str(meta.get("url", "")),
+        published,
+        int(meta["start"]),
+        int(meta["end"]),
+        text,
+        score,
     )
 
 

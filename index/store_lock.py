@@ -31,7 +31,11 @@ class StoreLock:
             self._lock.acquire()
         except Timeout:
             raise StoreLockedError(locked_message(self.store_dir, read_owner(self.store_dir))) from None
-        owner = {"pid": os.getpid(), "command": " ".join(sys.argv[:3]), "since": time.strftime("%Y-%m-%d %H:%M:%S")}
+        owner = {
+            "pid": os.getpid(),
+            "command": " ".join(sys.argv[:3]),
+            "since": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
         (self.store_dir / OWNER_NAME).write_text(json.dumps(owner), encoding="utf-8")
 
     def release(self) -> None:

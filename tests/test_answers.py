@@ -18,8 +18,10 @@ def test_what_did_xi_tell_medvedev(sample_runtime):
     answer = sample_runtime.assistant.answer("What did Xi tell Medvedev?")
     assert not answer.abstained
     assert answer.citations and answer.citations[0].article_id == XI_ARTICLE
-    assert any(c.article_id == XI_ARTICLE and "China wants negotiations" in c.quote and "Ukraine" in c.quote
-               for c in answer.citations), answer.text
+    assert any(
+        c.article_id == XI_ARTICLE and "China wants negotiations" in c.quote and "Ukraine" in c.quote
+        for c in answer.citations
+    ), answer.text
     assert 1 <= len(answer.citations) <= 3
     assert_quotes_are_verbatim(answer)
 
@@ -43,7 +45,9 @@ def test_world_cup_question_abstains_but_lists_closest_passages(sample_runtime):
 
 
 def test_as_of_excludes_later_articles(sample_runtime):
-    hits = sample_runtime.assistant.retriever.retrieve("Zhang Jun Security Council", as_of=__import__("datetime").date(2022, 11, 15))
+    hits = sample_runtime.assistant.retriever.retrieve(
+        "Zhang Jun Security Council", as_of=__import__("datetime").date(2022, 11, 15)
+    )
     assert UN_ARTICLE not in {h.article_id for h in hits}
 
 
@@ -58,4 +62,4 @@ def test_answer_json_shape(sample_runtime):
 def test_streaming_ends_with_the_full_answer(sample_runtime):
     steps = list(sample_runtime.assistant.ask_stream("What did Xi tell Medvedev?"))
     assert len(steps) > 3
-    assert steps[-1][0] == sample_runtime.assistant.answer("What did Xi tell Medvedev?").text
+    assert steps[-1].text == sample_runtime.assistant.answer("What did Xi tell Medvedev?").text

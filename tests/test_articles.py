@@ -23,20 +23,31 @@ def test_sample_articles_load_with_ids_titles_and_the_date_prefix():
     assert un.text.startswith("China hopes that Ukraine will respond")
     assert by_id["001_99e80554701945ba"].title.startswith("Xi Jinping stated at the meeting with Medvedev")
     # the scraped page header ("3.8 C", "Friday, March 1, 2024") is not a headline
-    assert by_id["004_724809f77313d9e0"].title == "Chinese leader Xi Jinping will visit Russia at the invitation of Vladimir Putin"
+    assert (
+        by_id["004_724809f77313d9e0"].title
+        == "Chinese leader Xi Jinping will visit Russia at the invitation of Vladimir Putin"
+    )
 
 
 def test_broken_jsonl_line_is_named_and_the_rest_loads(tmp_path):
     feed = tmp_path / "feed.jsonl"
     good = {"id": "a1", "title": "One", "publish_date": "2023/01/05", "text": "Alpha story text."}
-    lines = [json.dumps(good), '{"id": "a2", "text": "unterminated', json.dumps({**good, "id": "a3"}),
-             json.dumps({"id": "a4", "title": "No text"}), json.dumps({**good, "id": "a5", "text": 17})]
+    lines = [
+        json.dumps(good),
+        '{"id": "a2", "text": "unterminated',
+        json.dumps({**good, "id": "a3"}),
+        json.dumps({"id": "a4", "title": "No text"}),
+        json.dumps({**good, "id": "a5", "text": 17}),
+    ]
     feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
     articles, errors = split(list(load_articles([feed])))
     assert [a.id for a in articles] == ["a1", "a3"]
     assert articles[0].published.isoformat() == "2023-01-05"
     assert [(e.line, str(e).split(": ")[0]) for e in errors] == [
-        (2, f"{feed}:2"), (4, f"{feed}:4"), (5, f"{feed}:5")]
+        (2, f"{feed}:2"),
+        (4, f"{feed}:4"),
+        (5, f"{feed}:5"),
+    ]
     assert "invalid JSON" in errors[0].message
     assert "missing 'text' field" in errors[1].message and "expected keys" in errors[1].message
     assert "should be a string, found int" in errors[2].message
@@ -44,11 +55,20 @@ def test_broken_jsonl_line_is_named_and_the_rest_loads(tmp_path):
 
 def test_gzipped_jsonl_uses_url_ids(tmp_path):
     path = tmp_path / "feed.jsonl.gz"
-    record = {"doc_id": "https://news.invalid/a", "title": "T", "publish_date": "2023-02-01T10:00:00Z", "text": "Body."}
+    record = {
+        "doc_id": "https://news.invalid/a",
+        "title": "T",
+        "publish_date": "2023-02-01T10:00:00Z",
+        "text": "Body.",
+    }
     with gzip.open(path, "wt", encoding="utf-8") as handle:
         handle.write(json.dumps(record) + "\n")
     (article,) = list(load_articles([path]))
-    assert (article.id, article.url, str(article.published)) == (record["doc_id"], record["doc_id"], "2023-02-01")
+    assert (article.id, article.url, str(article.published)) == (
+        record["doc_id"],
+        record["doc_id"],
+        "2023-02-01",
+    )
 
 
 def test_html_keeps_visible_text_only(tmp_path):

@@ -11,16 +11,23 @@ from tests.conftest import SAMPLE, UN_ARTICLE
 
 
 def expected_chunk_ids(paths, embedder, max_tokens=200):
-    return {c.id for a in load_articles(paths) for c in split_article(clean_article(a), embedder.count_tokens, max_tokens)}
+    return {
+        c.id for a in load_articles(paths) for c in split_article(clean_article(a), embedder.count_tokens, max_tokens)
+    }
 
 
 def test_ingest_stores_every_chunk_once_and_reingest_adds_nothing(store, embedder):
-    first = ingest([SAMPLE], store, embedder, 200)
+    first = ingest([SAMPLE], store, embedder)
     assert (first.articles, first.added, first.errors) == (5, 5, [])
     assert set(store.all_ids()) == expected_chunk_ids([SAMPLE], embedder)
     assert first.chunks_added == store.count()
-    again = ingest([SAMPLE], store, embedder, 200)
-    assert (again.added, again.unchanged, again.chunks_added, again.chunks_skipped) == (0, 5, 0, first.chunks_added)
+    again = ingest([SAMPLE], store, embedder)
+    assert (again.added, again.unchanged, again.chunks_added, again.chunks_skipped) == (
+        0,
+        5,
+        0,
+        first.chunks_added,
+    )
     assert store.count() == first.chunks_added
 
 
@@ -29,18 +36,20 @@ def test_same_text_under_another_name_is_stored_once(store, embedder, tmp_path):
     copy_dir.mkdir()
     shutil.copy(SAMPLE / f"{UN_ARTICLE}.txt", copy_dir / "syndicated-copy.txt")
     shutil.copy(SAMPLE / f"{UN_ARTICLE}.txt", copy_dir / "another-copy.txt")
-    report = ingest([SAMPLE, copy_dir], store, embedder, 200)
+    report = ingest([SAMPLE, copy_dir], store, embedder)
     assert (report.added, report.duplicates) == (5, 2)
     assert {m["article_id"] for m in store.iter_metadata()} == {p.stem for p in SAMPLE.glob("*.txt")}
 
 
 def test_broken_line_is_reported_and_the_rest_is_stored(store, embedder, tmp_path):
     feed = tmp_path / "feed.jsonl"
-    rows = [json.dumps({"id": f"s{n}", "title": f"Story {n}", "text": f"Story number {n} is about talks in city {n}."})
-            for n in range(4)]
+    rows = [
+        json.dumps({"id": f"s{n}", "title": f"Story {n}", "text": f"Story number {n} is about talks in city {n}."})
+        for n in range(4)
+    ]
     rows.insert(2, '{"id": "broken", "text": ')
     feed.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    report = ingest([feed], store, embedder, 200)
+    report = ingest([feed], store, embedder)
     assert [str(e) for e in report.errors] == [f"{feed}:3: invalid JSON (Expecting value at column 25)"]
     assert sorted(m["article_id"] for m in store.iter_metadata()) == ["s0", "s1", "s2", "s3"]
 
@@ -48,15 +57,15 @@ def test_broken_line_is_reported_and_the_rest_is_stored(store, embedder, tmp_pat
 def test_changed_article_replaces_its_old_chunks(store, embedder, tmp_path):
     path = tmp_path / "story.txt"
     path.write_text("Old headline of the story\n\nThe old body says the talks failed.", encoding="utf-8")
-    ingest([path], store, embedder, 200)
+    ingest([path], store, embedder)
     path.write_text("New headline of the story\n\nThe new body says the talks resumed.", encoding="utf-8")
-    ingest([path], store, embedder, 200)
+    ingest([path], store, embedder)
     texts = [hit.text for hit in store.query(embedder.embed_query("talks"), 10)]
     assert len(texts) == 1 and "resumed" in texts[0]
 
 
 def test_stored_metadata_carries_dates_and_offsets(store, embedder):
-    ingest([SAMPLE], store, embedder, 200)
+    ingest([SAMPLE], store, embedder)
     hits = store.query(embedder.embed_query("China's Permanent Representative to the UN Zhang Jun"), 6)
     top = next(hit for hit in hits if hit.article_id == UN_ARTICLE)
     assert str(top.published) == "2022-11-16" and "Zhang Jun" in top.text

@@ -1,0 +1,51 @@
+"""The `newsdesk` command as a user runs it: a separate process, real store, real model."""
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import PROJECT, SAMPLE, UN_ARTICLE, XI_ARTICLE, run_cli
+
+
+def test_help_teaches_and_stays_light():
+    code = (
+        "import sys\n"
+        "from assistant.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('torch', 'gradio', 'chromadb', 'sentence_transformers', 'llama_index')\n"
+        "heavy = [m for m in heavy if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, timeout=60)
+    assert "HEAVY []" in result.stdout
+    assert 'newsdesk ask "What did Xi tell Medvedev?"' in result.stdout
+    assert "NEWSDESK_STORE_PATH" in result.stdout
+
+
+def test_ingest_then_ask_json_and_text(tmp_path):
+    env = {"NEWSDESK_STORE_PATH": str(tmp_path / "store")}
+    ingest = run_cli("ingest", "--json", str(SAMPLE), env=env)
+    assert ingest.returncode == 0, ingest.stderr
+    report = json.loads(ingest.stdout)
+    assert (report["added"], report["errors"]) == (5, [])
+
+    asked = run_cli("ask", "--json", "Who is China's Permanent Representative to the UN?", env=env)
+    assert asked.returncode == 0, asked.stderr
+    data = json.loads(asked.stdout)
+    assert "Zhang Jun" in data["answer"] and data["citations"][0]["article_id"] == UN_ARTICLE
+
+    text = run_cli("ask", "What did Xi tell Medvedev?", env=env)
+    assert "Sources:" in text.stdout and XI_ARTICLE in text.stdout
+    assert "China wants negotiations" in text.stdout
+
+    again = run_cli("ingest", "--json", str(SAMPLE), env=env)
+    assert json.loads(again.stdout)["chunks_added"] == 0
+
+
+def test_ingest_with_a_bad_line_exits_partial_and_names_it(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "ok", "text": "China and Russia held talks."}\nnot json\n', encoding="utf-8")
+    result = run_cli("ingest", "--quiet", str(feed), env={"NEWSDESK_STORE_PATH": str(tmp_path / "store")})
+    assert result.returncode == 3
+    assert f"{feed}:2: invalid JSON" in result.stderr
+    assert "1 added" in result.stdout
