@@ -79,9 +79,11 @@ def build_app(lazy: LazyRuntime) -> gr.Blocks:
                 gr.Examples(EXAMPLES, inputs=box)
             with gr.Column(scale=2):
                 sources = gr.Markdown(elem_id="sources")
-        box.submit(lambda m, h: (yield from respond(lazy, m, h)), [box, chatbot], [chatbot, sources]).then(
-            lambda: "", None, box
-        )
+
+        def ask(message: str, history: list) -> Iterator[tuple[list, str]]:
+            yield from respond(lazy, message, history)
+
+        box.submit(ask, [box, chatbot], [chatbot, sources], api_name="ask").then(lambda: "", None, box)
     return demo
 
 
