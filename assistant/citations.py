@@ -33,7 +33,3 @@ class Citation:
         when = self.published.isoformat() if self.published else "undated"
         return f"[{self.number}] {self.title} ({when}) — {self.article_id}"
 
-
-def verify_quote(citation: Citation, article_text_at: str) -> bool:
-    """Extractive quotes are verbatim: the text found at the cited span must be the quote itself."""
-    return article_text_at == citation.quote
