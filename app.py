@@ -1,4 +1,4 @@
-"""The Gradio chat page: `python app.py` serves it on 127.0.0.1:7860 over the configured store."""
+"""The Gradio chat page: `python app.py` serves it, the JSON API and the embed demo on 127.0.0.1:7860."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -19,6 +21,9 @@ EXAMPLES = [
     "Who is China's Permanent Representative to the UN?",
     "When will Xi Jinping visit Russia?",
 ]
+UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".ndjson", ".gz"]
+NO_LATEX: list = []  # "$5 million and $6 million" is money, not math
+TRACK_TQDM = gr.Progress(track_tqdm=True)  # Gradio reads this default to mirror ingest's tqdm bar on the page
 
 
 class LazyRuntime:
@@ -26,6 +31,7 @@ class LazyRuntime:
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings
+        self.notice = ""  # what the first start did, shown on the page
         self._runtime = None
         self._guard = threading.Lock()
 
@@ -37,65 +43,172 @@ class LazyRuntime:
                 self._runtime = Runtime(self.settings or Settings())
             return self._runtime
 
+    def start(self) -> None:
+        """Open the store (taking its lock) and ingest the sample when the index is empty."""
+        self.notice = self.get().ensure_sample()
+        if self.notice:
+            log.warning(self.notice)
+
     def close(self) -> None:
         if self._runtime is not None:
             self._runtime.close()
 
 
-def ensure_sample(runtime) -> str:
-    """First start on an empty index ingests the bundled sample so the page answers right away."""
-    if runtime.store.count():
-        return ""
-    report = runtime.ingest([runtime.settings.sample_dir])
-    message = (
-        f"The index was empty: ingested the bundled sample ({report.added} articles, {report.chunks_added} chunks)."
-    )
-    log.warning(message)
-    return message
+def parse_as_of(text: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise gr.Error(f"“As of” must be a date like 2022-12-01, not {text[:40]!r}.") from None
 
 
-def respond(lazy: LazyRuntime, message: str, history: list) -> Iterator[tuple[list, str]]:
-    from assistant.render import as_literal_markdown, sources_as_markdown
+def index_status(lazy: LazyRuntime) -> str:
+    from index.errors import NewsdeskError
+
+    try:
+        chunks = lazy.get().store.count()
+    except NewsdeskError as exc:
+        return f"⚠️ The index is unavailable: {exc}"
+    if not chunks:
+        return "⚠️ **The index is empty.** Add articles with “Add articles” or `newsdesk ingest PATH`, then ask."
+    return " ".join(filter(None, [lazy.notice, f"Index: {chunks} passages."]))
+
+
+def respond(lazy: LazyRuntime, message: str, history: list, turns: list, cards: dict, as_of_text: str) -> Iterator:
+    """Streams the answer, then adds one button per citation; `turns` keeps the raw exchange for follow-ups."""
+    from assistant.followup import Turn
+    from assistant.render import as_literal_markdown, source_card, sources_as_markdown
     from index.errors import NewsdeskError
 
     if not message.strip():
         raise gr.Error("Type a question about the articles first.")
+    as_of = parse_as_of(as_of_text)
     history = history + [{"role": "user", "content": as_literal_markdown(message)}]
+    context = [Turn(t["question"], t["answer"]) for t in turns]
+    answer = None
     try:
-        for partial in lazy.get().assistant.ask_stream(message):
-            reply = {"role": "assistant", "content": as_literal_markdown(partial.text)}
-            yield history + [reply], sources_as_markdown(partial)
+        for answer in lazy.get().assistant.ask_stream(message, as_of, context):
+            reply = {"role": "assistant", "content": as_literal_markdown(answer.text)}
+            yield history + [reply], sources_as_markdown(answer), turns, cards
+    except (NewsdeskError, ValueError) as exc:
+        raise gr.Error(str(exc)) from exc
+    if answer is None:
+        return
+    history = history + [reply]
+    if answer.citations:
+        when = f" as of {as_of.isoformat()}" if as_of else ""
+        options = [{"label": _option_label(c), "value": c.key} for c in answer.citations]
+        history.append({"role": "assistant", "content": f"Open a source{when}:", "options": options})
+        cards = {**cards, **{c.key: source_card(c, answer.passages) for c in answer.citations}}
+    turns = turns + [{"question": answer.standalone or answer.question, "answer": answer.text}]
+    yield history, sources_as_markdown(answer), turns, cards
+
+
+def _option_label(citation) -> str:
+    when = citation.published.isoformat() if citation.published else "undated"
+    title = citation.title if len(citation.title) <= 60 else citation.title[:57] + "…"
+    return f"[{citation.number}] {title} · {when}"
+
+
+def show_source(cards: dict, evt: gr.SelectData) -> str:
+    return cards.get(str(evt.value), "This source is no longer in the conversation.")
+
+
+def add_articles(lazy: LazyRuntime, files: list[str] | None, progress: gr.Progress) -> tuple[str, str]:
+    from assistant.render import ingest_summary
+    from index.errors import NewsdeskError
+    from index.uploads import Upload
+
+    if not files:
+        raise gr.Error("Choose one or more article files first (.txt .md .html .jsonl .jsonl.gz).")
+    progress(0, desc="Reading files")
+    uploads = [Upload(Path(name).name, open(name, "rb")) for name in files]  # noqa: SIM115 - closed below
+    try:
+        runtime = lazy.get()
+        report = runtime.ingest_uploads(uploads, runtime.settings.max_upload_bytes, progress=True)
     except NewsdeskError as exc:
         raise gr.Error(str(exc)) from exc
+    finally:
+        for upload in uploads:
+            upload.stream.close()
+    return ingest_summary(report), index_status(lazy)
 
 
-def build_app(lazy: LazyRuntime) -> gr.Blocks:
+def build_chat(lazy: LazyRuntime, compact: bool = False) -> gr.Blocks:
+    """The full page, or (compact) the widget for intranet pages: chat and sources, no upload or date control."""
     with gr.Blocks(title="newsdesk") as demo:
-        gr.Markdown("## newsdesk\nAsk about the news articles; every answer sentence is quoted and cited.")
+        if not compact:
+            gr.Markdown("## newsdesk\nAsk about the news articles; every answer sentence is quoted and cited.")
+        status = gr.Markdown(elem_id="status", latex_delimiters=NO_LATEX)
+        turns = gr.State([])
+        cards = gr.State({})
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(elem_id="chatbot", buttons=["copy", "copy_all"], height=480)
-                box = gr.Textbox(elem_id="question", placeholder="Ask a question about the articles…", show_label=False)
+                chatbot = gr.Chatbot(
+                    elem_id="chatbot",
+                    buttons=["copy", "copy_all"],
+                    height=360 if compact else 520,
+                    latex_delimiters=NO_LATEX,
+                    feedback_options=None,
+                )
+                with gr.Row():
+                    box = gr.Textbox(
+                        elem_id="question", placeholder="Ask a question about the articles…", show_label=False, scale=4
+                    )
+                    as_of = gr.Textbox(
+                        elem_id="as-of",
+                        label="As of",
+                        placeholder="YYYY-MM-DD",
+                        scale=1,
+                        visible=not compact,
+                        info=None if compact else "only articles published up to this day (undated ones stay)",
+                    )
                 gr.Examples(EXAMPLES, inputs=box)
-            with gr.Column(scale=2):
-                sources = gr.Markdown(elem_id="sources")
+            with gr.Column(scale=2, visible=True):
+                sources = gr.Markdown(elem_id="sources", latex_delimiters=NO_LATEX)
+                if not compact:
+                    with gr.Accordion("Add articles", open=False, elem_id="add-articles"):
+                        files = gr.File(
+                            file_count="multiple", file_types=UPLOAD_TYPES, type="filepath", elem_id="upload"
+                        )
+                        add = gr.Button("Add to index", elem_id="add-button")
+                        added = gr.Markdown(elem_id="upload-report", latex_delimiters=NO_LATEX)
 
-        def ask(message: str, history: list) -> Iterator[tuple[list, str]]:
-            yield from respond(lazy, message, history)
+                    def add_files(chosen: list[str] | None, progress=TRACK_TQDM) -> tuple[str, str]:
+                        return add_articles(lazy, chosen, progress)
 
-        box.submit(ask, [box, chatbot], [chatbot, sources], api_name="ask").then(lambda: "", None, box)
+                    add.click(add_files, files, [added, status], api_name="add_articles")
+
+        def ask(message: str, history: list, turns_now: list, cards_now: dict, as_of_text: str) -> Iterator:
+            yield from respond(lazy, message, history, turns_now, cards_now, as_of_text)
+
+        box.submit(ask, [box, chatbot, turns, cards, as_of], [chatbot, sources, turns, cards], api_name="ask").then(
+            lambda: "", None, box, api_name=False
+        )
+        chatbot.option_select(show_source, cards, sources, api_name=False)
+        chatbot.clear(lambda: ([], {}, ""), None, [turns, cards, sources], api_name=False)
+        demo.load(lambda: index_status(lazy), None, status, api_name=False)
     return demo
 
 
 runtime = LazyRuntime()
-demo = build_app(runtime)
+demo = build_chat(runtime)
+widget = build_chat(runtime, compact=True)
 
 
 def serve(settings: Settings) -> None:
+    import uvicorn
+
+    from assistant.web import create_server
+
     runtime.settings = settings
-    ensure_sample(runtime.get())
+    runtime.start()
+    server = create_server(settings, runtime.get, {"/widget": widget, "/": demo})
+    log.warning("newsdesk: Running on http://%s:%s (embed demo: /embed, API: /api/ask)", settings.host, settings.port)
     try:
-        demo.queue().launch(server_name=settings.host, server_port=settings.port, footer_links=[], share=False)
+        uvicorn.run(server, host=settings.host, port=settings.port, log_level="warning")
     finally:
         runtime.close()
 

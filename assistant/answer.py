@@ -27,10 +27,12 @@ class Answer:
     citations: tuple[Citation, ...]
     abstained: bool
     passages: tuple[Hit, ...] = field(default=())
+    standalone: str = ""  # the question as retrieved for, when a follow-up was rewritten from the history
 
     def to_dict(self) -> dict:
         return {
             "question": self.question,
+            "standalone_question": self.standalone or self.question,
             "answer": self.text,
             "abstained": self.abstained,
             "citations": [c.to_dict() for c in self.citations],
@@ -66,16 +68,22 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.min_evidence = min_evidence
 
-    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
-        asked = profile(question)
-        candidates = self.score(asked, hits)
+    def answer(
+        self, question: str, hits: Sequence[Hit], standalone: str = "", already_said: Sequence[str] = ()
+    ) -> Answer:
+        """`standalone` is what retrieval used; sentences `already_said` in earlier turns are not repeated."""
+        asked = profile(standalone or question)
+        said = " ".join(" ".join(text.split()) for text in already_said)
+        candidates = [c for c in self.score(asked, hits) if " ".join(c.text.split()) not in said]
         evidence = " ".join(h.text for h in hits)
+        rewritten = standalone if standalone != question else ""
         if not candidates or candidates[0].score < self.min_evidence or name_coverage(asked, evidence) < 0.5:
-            return Answer(question, prompts.render("abstain.md", question=question.strip()), (), True, tuple(hits))
+            text = prompts.render("abstain.md", question=question.strip())
+            return Answer(question, text, (), True, tuple(hits), rewritten)
         chosen = choose([c for c in candidates if c.score >= self.min_evidence])
         citations = tuple(_citation(number, c) for number, c in enumerate(chosen, start=1))
         text = " ".join(f"{c.text} [{n}]" for n, c in enumerate(chosen, start=1))
-        return Answer(question, text, citations, False, tuple(hits))
+        return Answer(question, text, citations, False, tuple(hits), rewritten)
 
     def score(self, asked: QuestionProfile, hits: Sequence[Hit]) -> list[Candidate]:
         """All sentences of all passages, best first; the same sentence in two passages counts once."""

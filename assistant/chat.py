@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 
 import prompts
 from assistant.answer import Answer, ExtractiveAnswerer
+from assistant.followup import Turn, standalone
 from assistant.retrieval import Retriever
+
+MAX_QUESTION_CHARS = 2000  # far beyond any real question; keeps a pasted article from becoming a query
 
 
 class Assistant:
@@ -16,18 +19,22 @@ class Assistant:
         self.retriever = retriever
         self.answerer = answerer
 
-    def answer(self, question: str, as_of: date | None = None) -> Answer:
+    def answer(self, question: str, as_of: date | None = None, history: Sequence[Turn] = ()) -> Answer:
         question = " ".join(question.split())
         if not question:
             raise ValueError("the question is empty: type a question about the articles")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise ValueError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
         if self.retriever.store.count() == 0:
             return Answer(question, prompts.render("empty_index.md"), (), True)
-        hits = self.retriever.retrieve(question, as_of=as_of)
-        return self.answerer.answer(question, hits)
+        query = standalone(question, history)
+        hits = self.retriever.retrieve(query, as_of=as_of)
+        said = [turn.answer for turn in history] if query != question else []  # a follow-up wants something new
+        return self.answerer.answer(question, hits, query, said)
 
-    def ask_stream(self, question: str, as_of: date | None = None) -> Iterator[Answer]:
+    def ask_stream(self, question: str, as_of: date | None = None, history: Sequence[Turn] = ()) -> Iterator[Answer]:
         """Answers whose text grows word by word; the last one is complete. Sources are known from the first."""
-        answer = self.answer(question, as_of)
+        answer = self.answer(question, as_of, history)
         shown = ""
         for piece in _pieces(answer.text):
             shown += piece

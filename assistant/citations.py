@@ -25,11 +25,11 @@ class Citation:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["published"] = self.published.isoformat() if self.published else None
+        del data["published"]
+        data["date"] = self.published.isoformat() if self.published else None
         data["key"] = self.key
         return data
 
     def label(self) -> str:
         when = self.published.isoformat() if self.published else "undated"
         return f"[{self.number}] {self.title} ({when}) — {self.article_id}"
-

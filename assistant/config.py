@@ -42,6 +42,17 @@ class Settings(BaseSettings):
     sample_dir: Path = Field(PROJECT_DIR / "data" / "sample", description="articles ingested on first start")
     host: str = Field("127.0.0.1", description="address the app listens on")
     port: int = Field(7860, description="port the app listens on")
+    api_token: str = Field("", description="bearer token required by /api/* and /v1/*; empty = no token")
+    ui_user: str = Field("", description="login name for the chat page; empty = no login")
+    ui_password: str = Field("", description="password for the chat page login (with NEWSDESK_UI_USER)")
+    embed_origins: list[str] = Field(
+        default_factory=list, description='intranet origins allowed to embed the chat, e.g. ["http://portal.corp"]'
+    )
+    max_upload_mb: float = Field(50.0, gt=0, description="largest article file accepted by upload")
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1_000_000)
 
     @classmethod
     def settings_customise_sources(

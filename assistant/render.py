@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
+from collections.abc import Sequence
+from urllib.parse import quote
 
 from assistant.answer import Answer
+from assistant.citations import Citation
+from index.ingest import IngestReport
+from index.store import Hit
 
 _WIDTH = 100
 _CLOSEST = 3
@@ -42,18 +48,69 @@ def sources_as_markdown(answer: Answer) -> str:
     if not answer.citations and not answer.passages:
         return ""
     if answer.citations:
-        rows = [_source_row(c.number, c.title, c.published, c.article_id, c.quote) for c in answer.citations]
-        return "### Sources\n\n" + "\n\n".join(rows)
-    rows = [
-        _source_row(n, h.title, h.published, h.article_id, h.text[:300])
-        for n, h in enumerate(answer.passages[:_CLOSEST], start=1)
-    ]
+        return "### Sources\n\n" + source_cards(answer)
+    rows = [_passage_row(n, h) for n, h in enumerate(answer.passages[:_CLOSEST], start=1)]
     return "### Closest passages (not an answer)\n\n" + "\n\n".join(rows)
 
 
-def _source_row(number: int, title: str, published, article_id: str, quote: str) -> str:
-    when = published.isoformat() if published else "undated"
+def _passage_row(number: int, hit: Hit) -> str:
+    when = hit.published.isoformat() if hit.published else "undated"
     return (
-        f"**\\[{number}\\] {as_literal_markdown(title)}** · {when} · `{article_id.replace('`', '')}`\n\n"
-        f"> {as_literal_markdown(' '.join(quote.split()))}"
+        f"**\\[{number}\\] {as_literal_markdown(hit.title)}** · {when} · `{hit.article_id.replace('`', '')}`\n\n"
+        f"> {_literal_flat(hit.text[:300])}"
     )
+
+
+def source_card(citation: Citation, passages: Sequence[Hit]) -> str:
+    """One citation as a card: title, date, link, and its passage with the cited span highlighted.
+
+    The article text is escaped to literal markdown; the only markup in the card is what this function writes.
+    """
+    hit = next(
+        (
+            h
+            for h in passages
+            if h.article_id == citation.article_id and h.start <= citation.start and citation.end <= h.end
+        ),
+        None,
+    )
+    if hit is None:
+        before, span, after = "", citation.quote, ""
+    else:
+        at, to = citation.start - hit.start, citation.end - hit.start
+        before, span, after = hit.text[:at], hit.text[at:to], hit.text[to:]
+    when = citation.published.isoformat() if citation.published else "undated"
+    passage = f"{_literal_flat(before)}<mark>{_literal_flat(span)}</mark>{_literal_flat(after)}"
+    return (
+        f"#### \\[{citation.number}\\] {as_literal_markdown(citation.title)}\n\n"
+        f"**{when}** · {_link(citation.url)}`{citation.article_id.replace('`', '')}`\n\n"
+        f"> {passage}"
+    )
+
+
+def source_cards(answer: Answer) -> str:
+    return "\n\n---\n\n".join(source_card(c, answer.passages) for c in answer.citations)
+
+
+def _literal_flat(text: str) -> str:
+    return as_literal_markdown(re.sub(r"\s+", " ", text))
+
+
+def _link(url: str) -> str:
+    """Only http(s) URLs become links (javascript:, data: and the like stay text); the target is percent-quoted."""
+    if not re.match(r"https?://", url, re.I):
+        return f"{as_literal_markdown(url)} · " if url else ""
+    target = quote(url, safe=":/?&=#%@+,;~")
+    return f"[{as_literal_markdown(url)}]({target}) · "
+
+
+def ingest_summary(report: IngestReport) -> str:
+    """What an upload did, for the page: counts first, then every refused file or line by name."""
+    lines = [
+        f"**Added {report.added} article(s)** ({report.chunks_added} passages) · {report.unchanged} already stored · "
+        f"{report.duplicates} duplicate(s) · {len(report.errors)} problem(s) · {report.seconds:.1f} s"
+    ]
+    lines += [f"- {as_literal_markdown(str(error))}" for error in report.errors[:50]]
+    if len(report.errors) > 50:
+        lines.append(f"- … and {len(report.errors) - 50} more")
+    return "\n".join(lines)

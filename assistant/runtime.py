@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import tempfile
+import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from assistant.retrieval import Retriever
 from index.embedding import OFFLINE_ENV, Embedder, SentenceTransformerEmbedder
 from index.ingest import IngestOptions, IngestReport, ingest
 from index.store import ChunkStore
+from index.uploads import Upload, stage_uploads
 
 
 class Runtime:
@@ -23,6 +27,7 @@ class Runtime:
         for key, value in OFFLINE_ENV.items():
             os.environ.setdefault(key, value)
         self.settings = settings
+        self._writing = threading.Lock()  # one ingest at a time; questions keep being answered meanwhile
         self.store = ChunkStore(settings.store_path, settings.chroma_url, settings.collection)
         if embedder is not None:
             self.embedder = embedder  # a loaded model can be shared (tests, benchmarks) instead of loaded again
@@ -38,7 +43,26 @@ class Runtime:
 
     def ingest(self, paths: Iterable[str | Path], progress: bool = False) -> IngestReport:
         options = IngestOptions(self.settings.chunk_tokens, self.settings.ingest_batch_articles, progress)
-        return ingest(paths, self.store, self.embedder, options)
+        with self._writing:
+            return ingest(paths, self.store, self.embedder, options)
+
+    def ingest_uploads(self, uploads: Iterable[Upload], max_bytes: int, progress: bool = False) -> IngestReport:
+        """Files sent by the browser or the API: staged under their own names, then ingested like files on disk."""
+        with tempfile.TemporaryDirectory(prefix="newsdesk-upload-") as folder:
+            staged = stage_uploads(uploads, Path(folder), max_bytes)
+            report = self.ingest(staged.paths, progress) if staged.paths else IngestReport()
+            prefix = folder + os.sep
+            report.errors = staged.errors + [replace(e, source=e.source.removeprefix(prefix)) for e in report.errors]
+        return report
+
+    def ensure_sample(self) -> str:
+        """First start on an empty index ingests the bundled sample so the page answers right away."""
+        if self.store.count():
+            return ""
+        report = self.ingest([self.settings.sample_dir])
+        return (
+            f"The index was empty: ingested the bundled sample ({report.added} articles, {report.chunks_added} chunks)."
+        )
 
     def close(self) -> None:
         self.store.close()

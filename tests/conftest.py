@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,62 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subpro
         env={**os.environ, **(env or {})},
         cwd=PROJECT,
     )
+
+
+@dataclass
+class RunningApp:
+    url: str
+    log: Path
+    store: Path
+    process: subprocess.Popen
+
+
+def wait_until(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
+
+
+def start_app(folder: Path, extra_env: dict | None = None) -> RunningApp:
+    """`python app.py` as a user starts it, on a fresh store and a free loopback port."""
+    port = free_port()
+    log_path = folder / "app.log"
+    env = {
+        **os.environ,
+        "NEWSDESK_STORE_PATH": str(folder / "store"),
+        "NEWSDESK_PORT": str(port),
+        "NEWSDESK_HOST": "127.0.0.1",
+        **(extra_env or {}),
+    }
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    app = RunningApp(f"http://127.0.0.1:{port}", log_path, folder / "store", process)
+
+    def started() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"the app exited with {process.returncode}:\n{log_path.read_text()}")
+        return "Running on" in log_path.read_text()
+
+    wait_until(started, 240, "the app to start")
+    return app
+
+
+def stop_app(app: RunningApp) -> None:
+    app.process.terminate()
+    try:
+        app.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        app.process.kill()
+
+
+@pytest.fixture(scope="session")
+def running_app(tmp_path_factory):
+    """One app for the UI, API and browser tests: started on an empty store, so it ingests the sample itself."""
+    app = start_app(tmp_path_factory.mktemp("app"))
+    yield app
+    stop_app(app)

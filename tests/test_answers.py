@@ -54,7 +54,7 @@ def test_as_of_excludes_later_articles(sample_runtime):
 def test_answer_json_shape(sample_runtime):
     data = sample_runtime.assistant.answer("Who is China's Permanent Representative to the UN?").to_dict()
     citation = data["citations"][0]
-    assert citation["article_id"] == UN_ARTICLE and citation["published"] == "2022-11-16"
+    assert citation["article_id"] == UN_ARTICLE and citation["date"] == "2022-11-16"
     assert {"title", "url", "start", "end", "quote", "key"} <= set(citation)
     assert UN_ARTICLE in [passage["article_id"] for passage in data["retrieved"]]
 

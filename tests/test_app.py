@@ -1,14 +1,10 @@
-"""`python app.py` as a user starts it: empty store → sample ingested → a question answered over Gradio's API."""
+"""`python app.py` as a user starts it: empty store → sample ingested → questions over Gradio's API and the JSON API."""
 
 import json
-import os
-import subprocess
-import sys
 
 import httpx
 
-from tests.conftest import PROJECT, XI_ARTICLE, free_port
-from tests.test_processes import wait_for
+from tests.conftest import UN_ARTICLE, XI_ARTICLE
 
 
 def gradio_call(base: str, api_name: str, data: list) -> list:
@@ -25,20 +21,27 @@ def gradio_call(base: str, api_name: str, data: list) -> list:
     raise AssertionError("the event stream ended without a result")
 
 
-def test_app_first_start_ingests_the_sample_and_answers(tmp_path):
-    port = free_port()
-    env = {**os.environ, "NEWSDESK_STORE_PATH": str(tmp_path / "store"), "NEWSDESK_PORT": str(port)}
-    log = open(tmp_path / "app.log", "w")  # noqa: SIM115
-    app = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: "Running on" in (tmp_path / "app.log").read_text(), 180, "the app to start")
-        assert "ingested the bundled sample (5 articles" in (tmp_path / "app.log").read_text()
-        history, sources = gradio_call(base, "ask", ["What did Xi tell Medvedev?", []])
-        assert history[-1]["role"] == "assistant"
-        assert "Medvedev" in str(history[-1]["content"])
-        assert XI_ARTICLE in sources and "Sources" in sources
-    finally:
-        app.terminate()
-        app.wait(timeout=30)
-        log.close()
+def test_first_start_ingests_the_sample_and_the_chat_answers(running_app):
+    assert "ingested the bundled sample (5 articles" in running_app.log.read_text()
+    history, sources, *_ = gradio_call(running_app.url, "ask", ["What did Xi tell Medvedev?", [], [], {}, ""])
+    answer, buttons = history[-2], history[-1]
+    assert answer["role"] == "assistant" and "Medvedev" in str(answer["content"])
+    assert XI_ARTICLE in sources and "<mark>" in sources
+    assert buttons["options"] and buttons["options"][0]["label"].startswith("[1] Xi Jinping")
+
+
+def test_as_of_date_control_leaves_out_later_articles(running_app):
+    question = "Who is China's Permanent Representative to the UN?"
+    _, sources, *_ = gradio_call(running_app.url, "ask", [question, [], [], {}, ""])
+    assert UN_ARTICLE in sources  # published 2022-11-16
+    _, sources, *_ = gradio_call(running_app.url, "ask", [question, [], [], {}, "2022-11-15"])
+    assert UN_ARTICLE not in sources
+
+
+def test_security_headers_keep_the_page_on_its_own_origin(running_app):
+    response = httpx.get(running_app.url + "/")
+    policy = response.headers["content-security-policy"]
+    assert "img-src 'self' data: blob:" in policy and "connect-src 'self'" in policy
+    assert "frame-ancestors 'self'" in policy
+    foreign = httpx.get(running_app.url + "/config", headers={"Origin": "http://127.0.0.9:9"})
+    assert "access-control-allow-origin" not in foreign.headers

@@ -15,7 +15,7 @@ from index.chunking import split_article
 from index.cleaning import clean_article
 from index.store import ChunkStore
 from index.store_lock import OWNER_NAME
-from tests.conftest import PROJECT, SAMPLE, run_cli
+from tests.conftest import PROJECT, SAMPLE, run_cli, wait_until
 
 
 def synthetic_feed(path: Path, count: int) -> Path:
@@ -53,20 +53,13 @@ def stored_rows(store_dir: Path) -> int:
         return 0
 
 
-def wait_for(condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
 def test_sigkill_mid_ingest_then_rerun_leaves_exactly_one_copy(tmp_path, embedder):
     feed = synthetic_feed(tmp_path / "feed.jsonl", 80)
     store_dir = tmp_path / "store"
     env = {"NEWSDESK_STORE_PATH": str(store_dir), "NEWSDESK_INGEST_BATCH_ARTICLES": "4"}
     first = start_cli("ingest", "--quiet", str(feed), env=env)
-    wait_for(lambda: (store_dir / OWNER_NAME).exists(), 120, "the ingest to open the store")
-    wait_for(lambda: stored_rows(store_dir) > 0, 180, "the first batch to land")
+    wait_until(lambda: (store_dir / OWNER_NAME).exists(), 120, "the ingest to open the store")
+    wait_until(lambda: stored_rows(store_dir) > 0, 180, "the first batch to land")
     time.sleep(random.uniform(0.0, 1.5))
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=30)
