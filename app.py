@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,8 @@ EXAMPLES = [
 ]
 UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".ndjson", ".gz"]
 NO_LATEX: list = []  # "$5 million and $6 million" is money, not math
+# The extractive answer exists whole at once; shown word by word over at most ~1 s it reads like a reply being typed.
+WORD_PAUSE, STREAM_SECONDS = 0.03, 1.0
 TRACK_TQDM = gr.Progress(track_tqdm=True)  # Gradio reads this default to mirror ingest's tqdm bar on the page
 
 
@@ -92,28 +95,45 @@ def respond(lazy: LazyRuntime, message: str, history: list, turns: list, cards: 
         for answer in lazy.get().assistant.ask_stream(message, as_of, context):
             reply = {"role": "assistant", "content": as_literal_markdown(answer.text)}
             yield history + [reply], sources_as_markdown(answer), turns, cards
+            time.sleep(min(WORD_PAUSE, STREAM_SECONDS / max(1, answer.text.count(" "))))
     except (NewsdeskError, ValueError) as exc:
         raise gr.Error(str(exc)) from exc
     if answer is None:
         return
     history = history + [reply]
+    cards = {**cards, _turn_key(len(history) - 1): sources_as_markdown(answer)}
     if answer.citations:
         when = f" as of {as_of.isoformat()}" if as_of else ""
         options = [{"label": _option_label(c), "value": c.key} for c in answer.citations]
         history.append({"role": "assistant", "content": f"Open a source{when}:", "options": options})
-        cards = {**cards, **{c.key: source_card(c, answer.passages) for c in answer.citations}}
+        cards |= {c.key: source_card(c, answer.passages) for c in answer.citations}
     turns = turns + [{"question": answer.standalone or answer.question, "answer": answer.text}]
     yield history, sources_as_markdown(answer), turns, cards
 
 
 def _option_label(citation) -> str:
+    """Title and the quote's opening words: several citations of one article must be told apart."""
     when = citation.published.isoformat() if citation.published else "undated"
-    title = citation.title if len(citation.title) <= 60 else citation.title[:57] + "…"
-    return f"[{citation.number}] {title} · {when}"
+    return f"[{citation.number}] {_clip(citation.title, 48)} · {when} · “{_clip(citation.quote, 40)}”"
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _turn_key(message_index: int) -> str:
+    return f"message:{message_index}"
 
 
 def show_source(cards: dict, evt: gr.SelectData) -> str:
     return cards.get(str(evt.value), "This source is no longer in the conversation.")
+
+
+def show_turn_sources(cards: dict, evt: gr.SelectData) -> str:
+    """Clicking an earlier answer brings back its sources (only the newest answer keeps its buttons)."""
+    index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+    return cards.get(_turn_key(int(index)), gr.skip())
 
 
 def add_articles(lazy: LazyRuntime, files: list[str] | None, progress: gr.Progress) -> tuple[str, str]:
@@ -188,6 +208,7 @@ def build_chat(lazy: LazyRuntime, compact: bool = False) -> gr.Blocks:
             lambda: "", None, box, api_name=False
         )
         chatbot.option_select(show_source, cards, sources, api_name=False)
+        chatbot.select(show_turn_sources, cards, sources, api_name=False)
         chatbot.clear(lambda: ([], {}, ""), None, [turns, cards, sources], api_name=False)
         demo.load(lambda: index_status(lazy), None, status, api_name=False)
     return demo

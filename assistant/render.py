@@ -34,7 +34,7 @@ def answer_as_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-_MARKDOWN_SPECIALS = set("\\`*_{}[]()<>#+-.!|~")
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()<>#+-.!|~:@=$")  # ':' and '@' stop autolinking of bare URLs and emails
 
 
 def as_literal_markdown(text: str) -> str:

@@ -173,3 +173,66 @@ def running_app(tmp_path_factory):
     app = start_app(tmp_path_factory.mktemp("app"))
     yield app
     stop_app(app)
+
+
+CHROMIUM = Path(os.environ.get("NEWSDESK_TEST_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = PROJECT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never `playwright install`: no machine here reaches its CDN)."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does this)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Visit:
+    """A browser page plus everything it asked the network for and every dialog a script tried to open."""
+
+    page: object
+    requests: list[str]
+    outside: list[str]
+    dialogs: list[str]
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def is_loopback(url: str) -> bool:
+    from urllib.parse import urlparse
+
+    host = urlparse(url).hostname or ""
+    return host.startswith("127.") or host == "localhost" or url.startswith(("data:", "blob:", "about:"))
+
+
+@pytest.fixture
+def visit(browser):
+    """A fresh browser context that records every request and aborts (and records) any that leaves loopback."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    record = Visit(context.new_page(), [], [], [])
+
+    def guard(route) -> None:
+        if is_loopback(route.request.url):
+            route.continue_()
+        else:
+            record.outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    context.on("request", lambda request: record.requests.append(request.url))
+    context.on("page", lambda page: page.on("dialog", lambda d: (record.dialogs.append(d.message), d.dismiss())))
+    record.page.on("dialog", lambda d: (record.dialogs.append(d.message), d.dismiss()))
+    record.page.set_default_timeout(60_000)
+    yield record
+    context.close()
