@@ -226,6 +226,8 @@ def serve(settings: Settings) -> None:
 
     runtime.settings = settings
     runtime.start()
+    local = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    runtime.get().store.announce(app_url=f"http://{local}:{settings.port}")  # `newsdesk ingest` finds the app here
     server = create_server(settings, runtime.get, {"/widget": widget, "/": demo})
     log.warning("newsdesk: Running on http://%s:%s (embed demo: /embed, API: /api/ask)", settings.host, settings.port)
     try:

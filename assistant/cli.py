@@ -14,6 +14,7 @@ EPILOG = """\
 examples:
   newsdesk ingest data/sample                  # the bundled sample articles
   newsdesk ingest feed.jsonl.gz notes/ page.html
+  newsdesk ingest --via-app new-articles/        # while `python app.py` runs: the app ingests them
   newsdesk ask "What did Xi tell Medvedev?"
   newsdesk ask --json "Who is China's Permanent Representative to the UN?" | jq .citations
   newsdesk ask --as-of 2022-12-01 "What did China say about talks?"
@@ -40,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+    ingest.add_argument(
+        "--via-app",
+        action="store_true",
+        help="send the files to the running app (its /api/ingest) instead of opening the store it owns",
+    )
+    ingest.add_argument("--app-url", metavar="URL", help="the app to send to (default: the one that owns the store)")
 
     ask = commands.add_parser("ask", help="answer one question with cited sentences")
     ask.add_argument("question")
@@ -74,10 +81,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings) -> int:
+    from assistant.app_client import send_to_app
     from assistant.runtime import Runtime
+    from index.errors import StoreLockedError
 
-    with Runtime(settings) as runtime:
-        report = runtime.ingest(args.paths, progress=not args.quiet and sys.stderr.isatty())
+    progress = not args.quiet and sys.stderr.isatty()
+    app_url = (args.app_url or owning_app(settings)) if args.via_app or args.app_url else ""
+    if app_url:
+        report = send_to_app(app_url, args.paths, settings.api_token, progress)
+    else:
+        try:
+            with Runtime(settings) as runtime:
+                report = runtime.ingest(args.paths, progress=progress)
+        except StoreLockedError as exc:
+            app_url = exc.owner.get("app_url", "")
+            if not (app_url and sys.stdin.isatty() and _confirm(f"{exc}\n\nSend the files to {app_url} now? [Y/n] ")):
+                raise
+            report = send_to_app(app_url, args.paths, settings.api_token, progress)
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
     if args.json:
@@ -85,6 +105,25 @@ def cmd_ingest(args: argparse.Namespace, settings) -> int:
     else:
         print(report.summary())
     return EXIT_PARTIAL if report.errors else EXIT_OK
+
+
+def owning_app(settings) -> str:
+    from index.errors import NewsdeskError
+    from index.store_lock import read_owner
+
+    url = read_owner(settings.store_path.expanduser()).get("app_url", "")
+    if not url:
+        raise NewsdeskError(
+            f"no running newsdesk app owns the store at {settings.store_path}; pass its address: --via-app URL"
+        )
+    return url
+
+
+def _confirm(prompt: str) -> bool:
+    try:
+        return input(prompt).strip().lower() in ("", "y", "yes")
+    except EOFError:
+        return False
 
 
 def cmd_ask(args: argparse.Namespace, settings) -> int:

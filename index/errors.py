@@ -18,4 +18,8 @@ class StoreUnavailableError(NewsdeskError):
 
 
 class StoreLockedError(StoreUnavailableError):
-    """Another process owns the embedded store."""
+    """Another process owns the embedded store; `owner` is what it wrote about itself (pid, command, app_url)."""
+
+    def __init__(self, message: str, owner: dict | None = None):
+        super().__init__(message)
+        self.owner = owner or {}

@@ -103,6 +103,11 @@ class ChunkStore:
             self._lock.release()
             self._lock = None
 
+    def announce(self, **facts: str) -> None:
+        """Add facts (e.g. app_url) to the owner record other processes see; no-op for a server store."""
+        if self._lock is not None:
+            self._lock.announce(**facts)
+
     def __enter__(self) -> ChunkStore:
         return self
 

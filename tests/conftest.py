@@ -108,6 +108,7 @@ def sample_runtime(tmp_path_factory, embedder):
 def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "assistant.cli", *args],
+        stdin=subprocess.DEVNULL,  # never a terminal: no interactive offers
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -4,7 +4,7 @@ import json
 
 import httpx
 
-from tests.conftest import UN_ARTICLE, XI_ARTICLE
+from tests.conftest import UN_ARTICLE, XI_ARTICLE, run_cli
 
 
 def gradio_call(base: str, api_name: str, data: list) -> list:
@@ -45,3 +45,28 @@ def test_security_headers_keep_the_page_on_its_own_origin(running_app):
     assert "frame-ancestors 'self'" in policy
     foreign = httpx.get(running_app.url + "/config", headers={"Origin": "http://127.0.0.9:9"})
     assert "access-control-allow-origin" not in foreign.headers
+
+
+def test_ingest_while_the_app_runs_is_refused_then_sent_through_the_app(running_app, tmp_path):
+    article = tmp_path / "quarlith-bridge.txt"
+    article.write_text(
+        " date 2023-03-02 Quarlith bridge opens after six years\n\n"
+        "The new Quarlith bridge over the Vell river opened on Thursday after six years of construction, "
+        "the city council said. About 12,000 cars are expected to cross it every day.\n",
+        encoding="utf-8",
+    )
+    env = {"NEWSDESK_STORE_PATH": str(running_app.store)}
+    chunks_before = httpx.get(running_app.url + "/api/health").json()["chunks"]
+
+    refused = run_cli("ingest", "--quiet", str(article), env=env)
+    assert refused.returncode == 1
+    assert f"process {running_app.process.pid}" in refused.stderr and str(running_app.store) in refused.stderr
+    assert f"newsdesk app at {running_app.url}" in refused.stderr and "--via-app" in refused.stderr
+
+    sent = run_cli("ingest", "--quiet", "--via-app", str(article), env=env)
+    assert sent.returncode == 0, sent.stderr
+    assert "1 articles: 1 added" in sent.stdout
+    assert httpx.get(running_app.url + "/api/health").json()["chunks"] == chunks_before + 1
+    answer = httpx.post(running_app.url + "/api/ask", json={"question": "When did the Quarlith bridge open?"}).json()
+    assert answer["citations"][0]["article_id"] == "quarlith-bridge"
+    assert answer["citations"][0]["date"] == "2023-03-02"
