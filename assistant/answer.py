@@ -67,6 +67,7 @@ class ExtractiveAnswerer:
     def __init__(self, embedder: Embedder, min_evidence: float):
         self.embedder = embedder
         self.min_evidence = min_evidence
+        self._last: tuple[tuple, list[Candidate]] | None = None
 
     def answer(
         self, question: str, hits: Sequence[Hit], standalone: str = "", already_said: Sequence[str] = ()
@@ -86,7 +87,19 @@ class ExtractiveAnswerer:
         return Answer(question, text, citations, False, tuple(hits), rewritten)
 
     def score(self, asked: QuestionProfile, hits: Sequence[Hit]) -> list[Candidate]:
-        """All sentences of all passages, best first; the same sentence in two passages counts once."""
+        """All sentences of all passages, best first; the same sentence in two passages counts once.
+
+        The last result is kept: the answer and the multiple-choice pick score the same sentences once.
+        """
+        key = (asked.text, tuple(h.chunk_id for h in hits))
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1]
+        scored = self._score(asked, hits)
+        self._last = (key, scored)
+        return scored
+
+    def _score(self, asked: QuestionProfile, hits: Sequence[Hit]) -> list[Candidate]:
         spans = _sentences(hits)
         if not spans:
             return []

@@ -19,7 +19,8 @@ class Assistant:
         self.retriever = retriever
         self.answerer = answerer
 
-    def answer(self, question: str, as_of: date | None = None, history: Sequence[Turn] = ()) -> Answer:
+    def answer(self, question: str, as_of: date | None = None, history: Sequence[Turn] = (), depth: int = 0) -> Answer:
+        """`depth` retrieves that many passages for the record (evaluation's R@10); the answer reads the top_k."""
         question = " ".join(question.split())
         if not question:
             raise ValueError("the question is empty: type a question about the articles")
@@ -28,9 +29,10 @@ class Assistant:
         if self.retriever.store.count() == 0:
             return Answer(question, prompts.render("empty_index.md"), (), True)
         query = standalone(question, history)
-        hits = self.retriever.retrieve(query, as_of=as_of)
+        hits = self.retriever.retrieve(query, k=max(depth, self.retriever.top_k), as_of=as_of)
         said = [turn.answer for turn in history] if query != question else []  # a follow-up wants something new
-        return self.answerer.answer(question, hits, query, said)
+        answer = self.answerer.answer(question, hits[: self.retriever.top_k], query, said)
+        return replace(answer, passages=tuple(hits)) if depth > self.retriever.top_k else answer
 
     def ask_stream(self, question: str, as_of: date | None = None, history: Sequence[Turn] = ()) -> Iterator[Answer]:
         """Answers whose text grows word by word; the last one is complete. Sources are known from the first."""

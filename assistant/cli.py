@@ -18,6 +18,7 @@ examples:
   newsdesk ask "What did Xi tell Medvedev?"
   newsdesk ask --json "Who is China's Permanent Representative to the UN?" | jq .citations
   newsdesk ask --as-of 2022-12-01 "What did China say about talks?"
+  newsdesk eval questions.jsonl --corpus articles.jsonl.gz --out runs/q1 --as-of-question-date
   newsdesk stats
   newsdesk serve                               # the chat page on http://127.0.0.1:7860
 
@@ -52,6 +53,25 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="only articles up to this day")
     ask.add_argument("--json", action="store_true", help="print the answer, citations and passages as JSON")
+
+    evaluate = commands.add_parser(
+        "eval",
+        help="answer a question set (JSONL) and score it: predictions, metrics, report",
+        description="Answers every question of QUESTIONS (RealTimeQA lines or simple {id, question, expect_any|"
+        "expect_all, kind, source} lines), writing OUT/predictions.jsonl as it goes (re-run to resume), then "
+        "OUT/metrics.json, OUT/report.md and OUT/report.html.",
+    )
+    evaluate.add_argument("questions", metavar="QUESTIONS.jsonl")
+    evaluate.add_argument(
+        "--corpus",
+        nargs="+",
+        metavar="PATH",
+        help="ingest these articles first (resumable); R@k then counts only gold articles present in them",
+    )
+    evaluate.add_argument("--out", default="runs/eval", metavar="DIR", help="output folder (default: runs/eval)")
+    evaluate.add_argument("--as-of-question-date", action="store_true", help="evidence up to each question's date")
+    evaluate.add_argument("--limit", type=int, metavar="N", help="only the first N questions (a quick run)")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
 
     stats = commands.add_parser("stats", help="what the store holds")
     stats.add_argument("--json", action="store_true")
@@ -136,6 +156,38 @@ def cmd_ask(args: argparse.Namespace, settings) -> int:
     return EXIT_OK
 
 
+def cmd_eval(args: argparse.Namespace, settings) -> int:
+    from pathlib import Path
+
+    from assistant.eval_report import html_report, markdown_report
+    from assistant.evalset import load_questions
+    from assistant.evaluation import EvalOptions, metrics_with_groups, run_eval
+    from assistant.runtime import Runtime
+    from index.articles import Article, load_articles
+
+    loaded = load_questions(Path(args.questions))
+    for error in loaded.errors:
+        print(f"error: {error}", file=sys.stderr)
+    questions = loaded.questions[: args.limit] if args.limit else loaded.questions
+    progress = not args.quiet and sys.stderr.isatty()
+    options = EvalOptions(Path(args.out), args.as_of_question_date, progress=progress)
+    corpus = None
+    with Runtime(settings) as runtime:
+        if args.corpus:
+            print(runtime.ingest(args.corpus, progress=progress).summary(), file=sys.stderr)
+            corpus = {item.id for item in load_articles(args.corpus) if isinstance(item, Article)}
+        predictions = run_eval(runtime, questions, options)
+    metrics, found = metrics_with_groups(predictions, questions, options.ks, corpus)
+    metrics["_overall"]["question_errors"] = [str(e) for e in loaded.errors]
+    title = f"newsdesk eval: {Path(args.questions).name} ({len(questions)} questions)"
+    (options.out / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
+    (options.out / "report.md").write_text(markdown_report(metrics, found, title), encoding="utf-8")
+    (options.out / "report.html").write_text(html_report(metrics, found, title), encoding="utf-8")
+    print(markdown_report(metrics, [], title).split("## Failed")[0].rstrip())
+    print(f"\nwrote {options.out}/predictions.jsonl, metrics.json, report.md, report.html")
+    return EXIT_PARTIAL if loaded.errors else EXIT_OK
+
+
 def cmd_stats(args: argparse.Namespace, settings) -> int:
     from assistant.runtime import Runtime
 
@@ -169,6 +221,7 @@ def cmd_serve(args: argparse.Namespace, settings) -> int:
 COMMANDS = {
     "ingest": cmd_ingest,
     "ask": cmd_ask,
+    "eval": cmd_eval,
     "stats": cmd_stats,
     "settings": cmd_settings,
     "serve": cmd_serve,

@@ -214,7 +214,7 @@ def is_loopback(url: str) -> bool:
     from urllib.parse import urlparse
 
     host = urlparse(url).hostname or ""
-    return host.startswith("127.") or host == "localhost" or url.startswith(("data:", "blob:", "about:"))
+    return host.startswith("127.") or host == "localhost" or url.startswith(("data:", "blob:", "about:", "file:"))
 
 
 @pytest.fixture
