@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(200, ge=32, le=254, description="max word pieces per chunk (model window: 256)")
     ingest_batch_articles: int = Field(64, ge=1, description="articles per embed+upsert round during ingest")
     top_k: int = Field(6, ge=1, le=50, description="passages retrieved per question")
+    hybrid: bool = Field(True, description="fuse BM25 with dense retrieval (false = dense only)")
     min_evidence: float = Field(0.45, ge=0.0, le=1.0, description="best sentence score below which we abstain")
     sample_dir: Path = Field(PROJECT_DIR / "data" / "sample", description="articles ingested on first start")
     host: str = Field("127.0.0.1", description="address the app listens on")

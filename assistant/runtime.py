@@ -16,6 +16,7 @@ from assistant.config import Settings
 from assistant.retrieval import Retriever
 from index.embedding import OFFLINE_ENV, Embedder, SentenceTransformerEmbedder
 from index.ingest import IngestOptions, IngestReport, ingest
+from index.lexical import LexicalIndex
 from index.store import ChunkStore
 from index.uploads import Upload, stage_uploads
 
@@ -37,14 +38,25 @@ class Runtime:
         return SentenceTransformerEmbedder(self.settings.embedding_model, self.settings.embedding_sha256)
 
     @cached_property
+    def lexical(self) -> LexicalIndex | None:
+        if not self.settings.hybrid:
+            return None
+        return LexicalIndex(self.settings.store_path.expanduser() / f"lexical-{self.settings.collection}")
+
+    @cached_property
     def assistant(self) -> Assistant:
-        retriever = Retriever(self.store, self.embedder, self.settings.top_k)
+        retriever = Retriever(self.store, self.embedder, self.settings.top_k, self.lexical)
         return Assistant(retriever, ExtractiveAnswerer(self.embedder, self.settings.min_evidence))
 
     def ingest(self, paths: Iterable[str | Path], progress: bool = False) -> IngestReport:
         options = IngestOptions(self.settings.chunk_tokens, self.settings.ingest_batch_articles, progress)
         with self._writing:
-            return ingest(paths, self.store, self.embedder, options)
+            if self.lexical is not None:
+                self.lexical.mark_stale()  # a crash before the rebuild below leaves the mark: rebuilt on next use
+            report = ingest(paths, self.store, self.embedder, options)
+            if self.lexical is not None and (report.chunks_added or report.articles):
+                self.lexical.rebuild(self.store)
+            return report
 
     def ingest_uploads(self, uploads: Iterable[Upload], max_bytes: int, progress: bool = False) -> IngestReport:
         """Files sent by the browser or the API: staged under their own names, then ingested like files on disk."""

@@ -75,6 +75,7 @@ class SentenceTransformerEmbedder:
         except OSError as exc:
             raise EmbeddingModelError(f"cannot load embedding model {model!r} from {path}: {exc}") from exc
         self.name = model
+        self.model_path = path
         self.max_tokens = int(self._model.max_seq_length)
         self.batch_size = batch_size
         self.dimension = int(self._model.get_embedding_dimension())

@@ -103,6 +103,11 @@ class ChunkStore:
             self._lock.release()
             self._lock = None
 
+    @property
+    def collection(self):
+        """The raw Chroma collection, for tools that bring their own client code (the llama-index baseline)."""
+        return self._collection
+
     def announce(self, **facts: str) -> None:
         """Add facts (e.g. app_url) to the owner record other processes see; no-op for a server store."""
         if self._lock is not None:
@@ -172,6 +177,22 @@ class ChunkStore:
             strict=True,
         )
         return [_hit(chunk_id, text, meta, 1.0 - distance) for chunk_id, text, meta, distance in rows]
+
+    def get_hits(self, ids: Sequence[str], scores: Sequence[float]) -> list[Hit]:
+        """Stored chunks by id, in the order given, each with the caller's score (e.g. from lexical search)."""
+        if not ids:
+            return []
+        found = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        rows = {i: (d, m) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"], strict=True)}
+        return [_hit(i, *rows[i], score) for i, score in zip(ids, scores, strict=True) if i in rows]
+
+    def iter_passages(self) -> Iterator[tuple[str, str, int]]:
+        """(chunk id, headline + text, published_day) of every chunk, a page at a time: the lexical index's input."""
+        total = self.count()
+        for offset in range(0, total, _READ_PAGE):
+            page = self._collection.get(include=["documents", "metadatas"], limit=_READ_PAGE, offset=offset)
+            for chunk_id, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
+                yield chunk_id, f"{meta.get('title') or ''}\n{text or ''}", int(meta.get("published_day") or 0)
 
     def iter_metadata(self) -> Iterator[dict]:
         total = self.count()

@@ -1,0 +1,95 @@
+"""Question latency against a plain llama-index retriever over the same Chroma collection, in one run.
+
+    python bench/query.py [--store DIR] [--questions N]
+
+Builds (or reuses) an embedded index of the January 2023 RealTimeQA articles at --store, then for the first N
+January H1 questions measures: newsdesk `ask` end to end (retrieve + extractive answer + citations), newsdesk
+retrieval alone, and the baseline — llama-index `VectorStoreIndex.from_vector_store(ChromaVectorStore(...))` with
+`HuggingFaceEmbedding` on the same model, `as_retriever(similarity_top_k=top_k)` — over the same collection.
+Prints p50/p95 of each, the ratios to the baseline, and peak RSS. Goals: ask p50 ≤ 150 ms and ≤ 0.5× baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.config import Settings  # noqa: E402
+from assistant.runtime import Runtime  # noqa: E402
+from index.embedding import OFFLINE_ENV  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "realtimeqa"
+CORPUS = SHARED / "articles-2023-01.jsonl.gz"
+QUESTIONS = SHARED / "questions-2023H1.jsonl"
+
+
+def timings(run: Callable[[str], object], questions: list[str]) -> list[float]:
+    run(questions[0])  # warm-up: first-call costs are not the steady state
+    found = []
+    for question in questions:
+        started = time.perf_counter()
+        run(question)
+        found.append((time.perf_counter() - started) * 1000)
+    return found
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def baseline_retriever(runtime: Runtime):
+    from llama_index.core import VectorStoreIndex
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    model = runtime.embedder.model_path  # the same weights, loaded the way llama-index loads them
+    index = VectorStoreIndex.from_vector_store(
+        ChromaVectorStore(chroma_collection=runtime.store.collection), embed_model=HuggingFaceEmbedding(str(model))
+    )
+    return index.as_retriever(similarity_top_k=runtime.settings.top_k)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--store", type=Path, default=Path("runs/bench-january-store"))
+    parser.add_argument("--questions", type=int, default=60)
+    args = parser.parse_args()
+    if not (CORPUS.exists() and QUESTIONS.exists()):
+        print(f"skipped: {CORPUS} or {QUESTIONS} not found")
+        return 0
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+    lines = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [q["question"] for q in lines if q["date"].startswith("2023/01")][: args.questions]
+    with Runtime(Settings(store_path=args.store)) as runtime:
+        if runtime.store.count() == 0:
+            print(f"building the January index at {args.store} (once; minutes) ...", file=sys.stderr)
+            print(runtime.ingest([CORPUS], progress=sys.stderr.isatty()).summary(), file=sys.stderr)
+        baseline = baseline_retriever(runtime)
+        measured = {
+            "baseline llama-index retrieve": timings(baseline.retrieve, questions),
+            "newsdesk retrieve": timings(runtime.assistant.retriever.retrieve, questions),
+            "newsdesk ask (end to end)": timings(runtime.assistant.answer, questions),
+        }
+        chunks = runtime.store.count()
+    base = statistics.median(measured["baseline llama-index retrieve"])
+    print(f"{len(questions)} January questions over {chunks} chunks")
+    for name, values in measured.items():
+        p50, p95 = statistics.median(values), percentile(values, 0.95)
+        print(f"{name:32} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  p50 ratio to baseline {p50 / base:5.2f}")
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""BM25 over every stored chunk (bm25s), saved beside the store and rebuilt from it, so the two never drift.
+
+Chroma is the source of truth: the lexical index is derived from its documents, never written on its own. An ingest
+marks it stale first and rebuilds it last; a run killed in between leaves the mark, and the next open rebuilds.
+A count check catches writes by other processes (server mode) the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from index.store import ChunkStore
+
+STALE_MARK = "STALE"
+_META = "newsdesk.json"
+
+
+def _stemmer():
+    import Stemmer  # PyStemmer, a bm25s dependency: "talks"/"talked" meet "talk"
+
+    return Stemmer.Stemmer("english").stemWords
+
+
+class LexicalIndex:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._bm25 = None
+        self._ids: list[str] = []
+        self._days = np.zeros(0, dtype=np.int32)
+        self._guard = threading.Lock()
+        self._stem = _stemmer()
+
+    @property
+    def size(self) -> int:
+        return len(self._ids)
+
+    def mark_stale(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / STALE_MARK).touch()
+
+    def ensure_current(self, store: ChunkStore) -> None:
+        """Load the saved index, or rebuild it when it is stale, missing or holds another number of chunks."""
+        with self._guard:
+            count = store.count()
+            if self._bm25 is not None and self.size == count and not (self.folder / STALE_MARK).exists():
+                return
+            if not (self.folder / STALE_MARK).exists() and self._load() and self.size == count:
+                return
+            self._rebuild(store)
+
+    def rebuild(self, store: ChunkStore) -> None:
+        with self._guard:
+            self._rebuild(store)
+
+    def _rebuild(self, store: ChunkStore) -> None:
+        import bm25s
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / STALE_MARK).touch()
+        ids, texts, days = [], [], []
+        for chunk_id, text, day in store.iter_passages():
+            ids.append(chunk_id)
+            texts.append(text)
+            days.append(day)
+        bm25 = None
+        if texts:
+            bm25 = bm25s.BM25()
+            bm25.index(bm25s.tokenize(texts, stemmer=self._stem, show_progress=False), show_progress=False)
+            partial = self.folder.with_name(self.folder.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            bm25.save(str(partial), show_progress=False)
+            (partial / _META).write_text(json.dumps({"ids": ids, "days": days}), encoding="utf-8")
+            shutil.rmtree(self.folder / "bm25", ignore_errors=True)
+            partial.rename(self.folder / "bm25")
+        self._bm25, self._ids, self._days = bm25, ids, np.asarray(days, dtype=np.int32)
+        (self.folder / STALE_MARK).unlink(missing_ok=True)
+
+    def _load(self) -> bool:
+        import bm25s
+
+        saved = self.folder / "bm25"
+        if not (saved / _META).exists():
+            return False
+        meta = json.loads((saved / _META).read_text(encoding="utf-8"))
+        self._bm25 = bm25s.BM25.load(str(saved), show_progress=False)
+        self._ids, self._days = meta["ids"], np.asarray(meta["days"], dtype=np.int32)
+        return True
+
+    def search(self, query: str, k: int, as_of_day: int | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score), best first; `as_of_day` (yyyymmdd) drops later chunks, undated ones stay."""
+        import bm25s
+
+        if self._bm25 is None or not self._ids:
+            return []
+        tokens = bm25s.tokenize([query], stemmer=self._stem, show_progress=False)
+        if not tokens.vocab:
+            return []
+        mask = None
+        if as_of_day is not None:
+            mask = ((self._days <= as_of_day) | (self._days == 0)).astype(np.float32)
+        docs, scores = self._bm25.retrieve(
+            tokens, k=min(k, len(self._ids)), show_progress=False, weight_mask=mask, n_threads=1
+        )
+        return [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
