@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ _MIN_CHARS = 20
 _DENSE, _LEXICAL, _PASSAGE, _KIND_BONUS = 0.55, 0.3, 0.15, 0.05
 _FOLLOWER_MARGIN = 0.12  # a second or third sentence must score nearly as well as the best one
 _REDUNDANT = 0.6  # term overlap above which a sentence repeats one already chosen
+_CITED_SENTENCE = re.compile(r"\s*\[\d+\]\s*")  # the markers that end each quoted sentence of an answer
 _EMBEDDED = 16  # sentences embedded per question: ~16 × 30 tokens keeps an answer near 100 ms on 2 cores
 
 
@@ -73,10 +75,10 @@ class ExtractiveAnswerer:
     def answer(
         self, question: str, hits: Sequence[Hit], standalone: str = "", already_said: Sequence[str] = ()
     ) -> Answer:
-        """`standalone` is what retrieval used; sentences `already_said` in earlier turns are not repeated."""
+        """`standalone` is what retrieval used; what earlier turns `already_said` is not repeated, nor reworded."""
         asked = profile(standalone or question)
-        said = " ".join(" ".join(text.split()) for text in already_said)
-        candidates = [c for c in self.score(asked, hits) if " ".join(c.text.split()) not in said]
+        said = [part for text in already_said for part in _CITED_SENTENCE.split(text) if part.strip()]
+        candidates = [c for c in self.score(asked, hits) if all(_similarity(c.text, s) < _REDUNDANT for s in said)]
         evidence = " ".join(h.text for h in hits)
         rewritten = standalone if standalone != question else ""
         if not candidates or candidates[0].score < self.min_evidence or name_coverage(asked, evidence) < 0.5:

@@ -63,3 +63,23 @@ def test_streaming_ends_with_the_full_answer(sample_runtime):
     steps = list(sample_runtime.assistant.ask_stream("What did Xi tell Medvedev?"))
     assert len(steps) > 3
     assert steps[-1].text == sample_runtime.assistant.answer("What did Xi tell Medvedev?").text
+
+
+def test_follow_up_is_made_standalone_and_stays_with_the_article(sample_runtime):
+    from assistant.followup import Turn
+
+    first = sample_runtime.assistant.answer("What did Xi tell Medvedev?")
+    follow = sample_runtime.assistant.answer("What else did they discuss?", history=[Turn(first.question, first.text)])
+    assert follow.standalone == "What else did they discuss? (Xi, Medvedev)"
+    assert follow.passages[0].article_id == XI_ARTICLE
+    assert follow.citations and all(c.article_id == XI_ARTICLE for c in follow.citations)
+    assert not {c.key for c in follow.citations} & {c.key for c in first.citations}  # something new
+    assert_quotes_are_verbatim(follow)
+
+
+def test_standalone_question_is_left_alone():
+    from assistant.followup import Turn, standalone
+
+    history = [Turn("What did Xi tell Medvedev?")]
+    assert standalone("Who is China's Permanent Representative to the UN?", history).endswith("UN?")
+    assert standalone("What did he say about sanctions?", history) == "What did he say about sanctions? (Xi, Medvedev)"
