@@ -31,11 +31,13 @@ class Answer:
     abstained: bool
     passages: tuple[Hit, ...] = field(default=())
     standalone: str = ""  # the question as retrieved for, when a follow-up was rewritten from the history
+    evidence: float = 0.0  # the best sentence's score: what abstention compares with min_evidence
 
     def to_dict(self) -> dict:
         return {
             "question": self.question,
             "standalone_question": self.standalone or self.question,
+            "evidence": round(self.evidence, 4),
             "answer": self.text,
             "abstained": self.abstained,
             "citations": [c.to_dict() for c in self.citations],
@@ -81,13 +83,14 @@ class ExtractiveAnswerer:
         candidates = [c for c in self.score(asked, hits) if all(_similarity(c.text, s) < _REDUNDANT for s in said)]
         evidence = " ".join(h.text for h in hits)
         rewritten = standalone if standalone != question else ""
-        if not candidates or candidates[0].score < self.min_evidence or name_coverage(asked, evidence) < 0.5:
+        best = candidates[0].score if candidates else 0.0
+        if best < self.min_evidence or name_coverage(asked, evidence) < 0.5:
             text = prompts.render("abstain.md", question=question.strip())
-            return Answer(question, text, (), True, tuple(hits), rewritten)
+            return Answer(question, text, (), True, tuple(hits), rewritten, best)
         chosen = choose([c for c in candidates if c.score >= self.min_evidence])
         citations = tuple(_citation(number, c) for number, c in enumerate(chosen, start=1))
         text = " ".join(f"{c.text} [{n}]" for n, c in enumerate(chosen, start=1))
-        return Answer(question, text, citations, False, tuple(hits), rewritten)
+        return Answer(question, text, citations, False, tuple(hits), rewritten, best)
 
     def score(self, asked: QuestionProfile, hits: Sequence[Hit]) -> list[Candidate]:
         """All sentences of all passages, best first; the same sentence in two passages counts once.

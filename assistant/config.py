@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import (
@@ -36,10 +37,15 @@ class Settings(BaseSettings):
     embedding_model: str = Field(DEFAULT_MODEL, description="model package, directory or hub name")
     embedding_sha256: str = Field(DEFAULT_MODEL_SHA256, description="sha256 of model.safetensors; empty = skip")
     chunk_tokens: int = Field(200, ge=32, le=254, description="max word pieces per chunk (model window: 256)")
+    dense_scope: Literal["all", "lead"] = Field(
+        "all", description="vectors per chunk (all) or one per article, headline + lead, shared by its chunks (lead)"
+    )
     ingest_batch_articles: int = Field(64, ge=1, description="articles per embed+upsert round during ingest")
     top_k: int = Field(6, ge=1, le=50, description="passages retrieved per question")
     hybrid: bool = Field(True, description="fuse BM25 with dense retrieval (false = dense only)")
-    min_evidence: float = Field(0.45, ge=0.0, le=1.0, description="best sentence score below which we abstain")
+    min_evidence: float = Field(
+        0.5, ge=0.0, le=1.0, description="best sentence score below which we abstain (calibrated: docs/quality.md)"
+    )
     sample_dir: Path = Field(PROJECT_DIR / "data" / "sample", description="articles ingested on first start")
     host: str = Field("127.0.0.1", description="address the app listens on")
     port: int = Field(7860, description="port the app listens on")

@@ -49,7 +49,9 @@ class Runtime:
         return Assistant(retriever, ExtractiveAnswerer(self.embedder, self.settings.min_evidence))
 
     def ingest(self, paths: Iterable[str | Path], progress: bool = False) -> IngestReport:
-        options = IngestOptions(self.settings.chunk_tokens, self.settings.ingest_batch_articles, progress)
+        options = IngestOptions(
+            self.settings.chunk_tokens, self.settings.ingest_batch_articles, progress, self.settings.dense_scope
+        )
         with self._writing:
             if self.lexical is not None:
                 self.lexical.mark_stale()  # a crash before the rebuild below leaves the mark: rebuilt on next use

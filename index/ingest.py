@@ -41,6 +41,9 @@ class IngestOptions:
     max_tokens: int = 200  # word pieces per chunk; the model's window is 256 and the headline rides along
     batch_articles: int = ARTICLES_PER_BATCH  # articles per embed+upsert round: the unit of crash recovery
     progress: bool = False
+    # "all": every chunk gets its own vector. "lead": one vector per article (headline + first chunk), shared by its
+    # chunks — a large corpus embeds ~10× faster and BM25 finds the chunk within the article.
+    dense_scope: str = "all"
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def ingest(
     started = time.perf_counter()
     with _progress_bar(count_articles(paths) if options.progress else None, options.progress) as bar:
         for batch in _batches(load_articles(paths), report, options.batch_articles):
-            _ingest_batch(batch, store, embedder, options.max_tokens, report)
+            _ingest_batch(batch, store, embedder, options, report)
             bar.update(len(batch))
             bar.set_postfix(chunks=report.chunks_added, errors=len(report.errors), refresh=False)
     report.seconds = time.perf_counter() - started
@@ -97,7 +100,7 @@ def _batches(items: Iterator[Article | LoadError], report: IngestReport, size: i
 
 
 def _ingest_batch(
-    batch: list[Prepared], store: ChunkStore, embedder: Embedder, max_tokens: int, report: IngestReport
+    batch: list[Prepared], store: ChunkStore, embedder: Embedder, options: IngestOptions, report: IngestReport
 ) -> None:
     report.articles += len(batch)
     stored = store.presence([item.fingerprint for item in batch])
@@ -111,24 +114,28 @@ def _ingest_batch(
             report.chunks_skipped += seen.count
         else:
             todo[item.fingerprint] = item
-    _store_articles(list(todo.values()), store, embedder, max_tokens, report)
+    _store_articles(list(todo.values()), store, embedder, options, report)
 
 
 def _store_articles(
-    items: list[Prepared], store: ChunkStore, embedder: Embedder, max_tokens: int, report: IngestReport
+    items: list[Prepared], store: ChunkStore, embedder: Embedder, options: IngestOptions, report: IngestReport
 ) -> None:
     ids: list[str] = []
     texts: list[str] = []
     inputs: list[str] = []
+    vector_of: list[int] = []  # per chunk: which embedding input its vector comes from
     metas: list[dict] = []
     for item in items:
-        chunks = split_article(item.article, embedder.count_tokens, max_tokens)
-        for chunk in chunks:
+        chunks = split_article(item.article, embedder.count_tokens, options.max_tokens)
+        for number, chunk in enumerate(chunks):
             ids.append(chunk.id)
             texts.append(chunk.text)
-            inputs.append(embedding_input(item.article, chunk))
+            if options.dense_scope == "all" or number == 0:
+                inputs.append(embedding_input(item.article, chunk))
+            vector_of.append(len(inputs) - 1)
             metas.append(chunk_metadata(item.article, chunk, item.fingerprint, len(chunks)))
-    store.upsert(ids, texts, embedder.embed_documents(inputs), metas)
+    vectors = embedder.embed_documents(inputs)
+    store.upsert(ids, texts, [vectors[i] for i in vector_of], metas)
     store.delete_stale({item.article.id: item.fingerprint for item in items})
     report.added += len(items)
     report.chunks_added += len(ids)

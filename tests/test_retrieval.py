@@ -45,3 +45,19 @@ def test_lexical_index_follows_reingest_and_changed_articles(tmp_path, embedder)
         runtime.lexical.ensure_current(runtime.store)
         assert not (folder / STALE_MARK).exists()
         assert runtime.lexical.size == runtime.store.count()
+
+
+def test_lead_scope_embeds_once_per_article_and_still_answers(tmp_path, embedder):
+    import numpy as np
+
+    settings = Settings(store_path=tmp_path / "store", dense_scope="lead")
+    with Runtime(settings, embedder=embedder) as runtime:
+        runtime.ingest([SAMPLE])
+        stored = runtime.store.collection.get(include=["embeddings", "metadatas"])
+        by_article: dict[str, list] = {}
+        for vector, meta in zip(stored["embeddings"], stored["metadatas"], strict=True):
+            by_article.setdefault(meta["article_id"], []).append(np.asarray(vector))
+        assert len(stored["ids"]) == 18 and any(len(vectors) > 1 for vectors in by_article.values())
+        assert all(np.allclose(vectors[0], v) for vectors in by_article.values() for v in vectors)
+        answer = runtime.assistant.answer("Who is China's Permanent Representative to the UN?")
+        assert answer.citations[0].article_id.startswith("002_") and "Zhang Jun" in answer.text

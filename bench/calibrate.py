@@ -1,0 +1,65 @@
+"""Choose the abstention threshold (NEWSDESK_MIN_EVIDENCE) on data: false answers against false refusals.
+
+    python bench/calibrate.py --store DIR QUESTIONS.jsonl [QUESTIONS.jsonl ...] [--corpus-ids ARTICLES.jsonl.gz]
+
+Answers every question with abstention off (min_evidence 0), records the evidence score and whether the answer
+holds the gold, then sweeps the threshold. A question "should abstain" when it is unanswerable (simple sets) or, for
+RealTimeQA, when none of its gold articles is in the corpus. For each threshold it prints the false-answer rate
+(should abstain, answered) and the false-refusal rate (answerable and answered correctly, refused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.config import Settings  # noqa: E402
+from assistant.evalset import load_questions  # noqa: E402
+from assistant.metrics import expected_in  # noqa: E402
+from assistant.runtime import Runtime  # noqa: E402
+from index.articles import Article, load_articles  # noqa: E402
+from index.embedding import OFFLINE_ENV  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--store", type=Path, required=True)
+    parser.add_argument("questions", nargs="+", type=Path)
+    parser.add_argument(
+        "--corpus-ids",
+        type=Path,
+        help="articles file: RealTimeQA questions with no pool article in it count as should-abstain",
+    )
+    args = parser.parse_args()
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+    corpus = {a.id for a in load_articles([args.corpus_ids]) if isinstance(a, Article)} if args.corpus_ids else None
+    rows = []  # (evidence, should_abstain, correct)
+    with Runtime(Settings(store_path=args.store, min_evidence=0.0)) as runtime:
+        for path in args.questions:
+            for question in load_questions(path).questions:
+                answer = runtime.assistant.answer(question.question, question.asked_on)
+                if question.kind == "realtimeqa":
+                    should_abstain = corpus is not None and not (question.pool & corpus)
+                else:
+                    should_abstain = not question.answerable
+                correct = not answer.abstained and not should_abstain and expected_in(question, answer.text)
+                rows.append((0.0 if answer.abstained else answer.evidence, should_abstain, correct))
+    negatives = [r for r in rows if r[1]]
+    positives = [r for r in rows if r[2]]
+    print(f"{len(rows)} questions: {len(negatives)} should abstain, {len(positives)} answered correctly at threshold 0")
+    print("threshold  false-answer  false-refusal")
+    for step in range(20, 75, 5):
+        threshold = step / 100
+        false_answer = sum(r[0] >= threshold for r in negatives) / max(1, len(negatives))
+        false_refusal = sum(r[0] < threshold for r in positives) / max(1, len(positives))
+        print(f"{threshold:9.2f}  {false_answer:12.1%}  {false_refusal:13.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
