@@ -43,9 +43,21 @@ class Retriever:
         dense = self.store.query(self.embedder.embed_query(question), k * OVER_FETCH, where)
         self.lexical.ensure_current(self.store)
         lexical = self.lexical.search(question, k * OVER_FETCH, day)
-        fused = fuse([[h.chunk_id for h in dense], [chunk_id for chunk_id, _ in lexical]])[:k]
+        fused = fuse([[h.chunk_id for h in dense], [chunk_id for chunk_id, _ in lexical]])
         best = fused[0][1] if fused else 1.0
         known = {h.chunk_id: h for h in dense}
-        missing = [chunk_id for chunk_id, _ in fused if chunk_id not in known]
+        missing = [chunk_id for chunk_id, _ in fused[: k * OVER_FETCH] if chunk_id not in known]
         known |= {h.chunk_id: h for h in self.store.get_hits(missing, [0.0] * len(missing))}
-        return [replace(known[chunk_id], score=score / best) for chunk_id, score in fused if chunk_id in known]
+        kept: list[Hit] = []
+        story_owner: dict[str, str] = {}  # story cluster → the one article that speaks for it
+        for chunk_id, score in fused:
+            hit = known.get(chunk_id)
+            if hit is None:
+                continue
+            story = self.lexical.story_of(chunk_id, hit.article_id)
+            if story_owner.setdefault(story, hit.article_id) != hit.article_id:
+                continue  # a syndicated copy of a story already in the context
+            kept.append(replace(hit, score=score / best))
+            if len(kept) == k:
+                break
+        return kept

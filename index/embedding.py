@@ -99,5 +99,5 @@ class SentenceTransformerEmbedder:
         """Word pieces without the [CLS]/[SEP] pair, the unit of the model's 256-token window."""
         if not texts:
             return []
-        encoded = self._model.tokenizer(list(texts), add_special_tokens=False, truncation=False)
+        encoded = self._model.tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)
         return [len(ids) for ids in encoded["input_ids"]]

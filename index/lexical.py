@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.near_duplicates import cluster_articles
 from index.store import ChunkStore
 
 STALE_MARK = "STALE"
@@ -32,12 +33,17 @@ class LexicalIndex:
         self._bm25 = None
         self._ids: list[str] = []
         self._days = np.zeros(0, dtype=np.int32)
+        self._clusters: dict[str, str] = {}  # chunk id → story cluster (see near_duplicates)
         self._guard = threading.Lock()
         self._stem = _stemmer()
 
     @property
     def size(self) -> int:
         return len(self._ids)
+
+    def story_of(self, chunk_id: str, article_id: str) -> str:
+        """The story cluster of a chunk; a chunk newer than the index is its own article's story."""
+        return self._clusters.get(chunk_id, article_id)
 
     def mark_stale(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -62,11 +68,17 @@ class LexicalIndex:
 
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / STALE_MARK).touch()
-        ids, texts, days = [], [], []
-        for chunk_id, text, day in store.iter_passages():
+        ids, texts, days, owners = [], [], [], []
+        for chunk_id, text, day, article_id in store.iter_passages():
             ids.append(chunk_id)
             texts.append(text)
             days.append(day)
+            owners.append(article_id)
+        bodies: dict[str, list[str]] = {}
+        for text, article_id in zip(texts, owners, strict=True):
+            bodies.setdefault(article_id, []).append(text)
+        story = cluster_articles((a, " ".join(sorted(parts))) for a, parts in sorted(bodies.items()))
+        clusters = [story[a] for a in owners]
         bm25 = None
         if texts:
             bm25 = bm25s.BM25()
@@ -74,10 +86,12 @@ class LexicalIndex:
             partial = self.folder.with_name(self.folder.name + ".partial")
             shutil.rmtree(partial, ignore_errors=True)
             bm25.save(str(partial), show_progress=False)
-            (partial / _META).write_text(json.dumps({"ids": ids, "days": days}), encoding="utf-8")
+            meta = {"ids": ids, "days": days, "clusters": clusters}
+            (partial / _META).write_text(json.dumps(meta), encoding="utf-8")
             shutil.rmtree(self.folder / "bm25", ignore_errors=True)
             partial.rename(self.folder / "bm25")
         self._bm25, self._ids, self._days = bm25, ids, np.asarray(days, dtype=np.int32)
+        self._clusters = dict(zip(ids, clusters, strict=True))
         (self.folder / STALE_MARK).unlink(missing_ok=True)
 
     def _load(self) -> bool:
@@ -87,8 +101,11 @@ class LexicalIndex:
         if not (saved / _META).exists():
             return False
         meta = json.loads((saved / _META).read_text(encoding="utf-8"))
+        if "clusters" not in meta:  # written before story clustering existed: rebuild
+            return False
         self._bm25 = bm25s.BM25.load(str(saved), show_progress=False)
         self._ids, self._days = meta["ids"], np.asarray(meta["days"], dtype=np.int32)
+        self._clusters = dict(zip(meta["ids"], meta["clusters"], strict=True))
         return True
 
     def search(self, query: str, k: int, as_of_day: int | None = None) -> list[tuple[str, float]]:

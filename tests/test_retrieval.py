@@ -61,3 +61,24 @@ def test_lead_scope_embeds_once_per_article_and_still_answers(tmp_path, embedder
         assert all(np.allclose(vectors[0], v) for vectors in by_article.values() for v in vectors)
         answer = runtime.assistant.answer("Who is China's Permanent Representative to the UN?")
         assert answer.citations[0].article_id.startswith("002_") and "Zhang Jun" in answer.text
+
+
+def test_a_syndicated_copy_is_one_story_in_the_context(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for source in SAMPLE.iterdir():
+        (corpus / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    original = (SAMPLE / "001_99e80554701945ba.txt").read_text(encoding="utf-8")
+    copy = "Republished from our partners.\n\n" + original.replace("Beijing", "China's capital", 1)
+    (corpus / "wire-copy-of-001.txt").write_text(copy, encoding="utf-8")
+    with Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder) as runtime:
+        runtime.ingest([corpus])
+        ids = runtime.store.all_ids()
+        stored = runtime.store.get_hits(ids, [0.0] * len(ids))
+        story = {h.article_id: runtime.lexical.story_of(h.chunk_id, h.article_id) for h in stored}
+        assert story["wire-copy-of-001"] == story["001_99e80554701945ba"]
+        assert len(set(story.values())) == 5  # six files, five stories
+        hits = runtime.assistant.retriever.retrieve("What did Xi tell Medvedev?", k=8)
+        articles = {h.article_id for h in hits}
+        assert len(articles & {"001_99e80554701945ba", "wire-copy-of-001"}) == 1  # one copy speaks for the story
+        assert len(articles) >= 3  # the freed places went to other articles
