@@ -9,13 +9,14 @@ from datetime import date
 import prompts
 from assistant.answer import Answer, ExtractiveAnswerer
 from assistant.followup import Turn, standalone
+from assistant.generative import GenerativeAnswerer
 from assistant.retrieval import Retriever
 
 MAX_QUESTION_CHARS = 2000  # far beyond any real question; keeps a pasted article from becoming a query
 
 
 class Assistant:
-    def __init__(self, retriever: Retriever, answerer: ExtractiveAnswerer):
+    def __init__(self, retriever: Retriever, answerer: ExtractiveAnswerer | GenerativeAnswerer):
         self.retriever = retriever
         self.answerer = answerer
 

@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     min_evidence: float = Field(
         0.5, ge=0.0, le=1.0, description="best sentence score below which we abstain (calibrated: docs/quality.md)"
     )
+    llm_backend: Literal["none", "openai", "ollama"] = Field(
+        "none", description="none = extractive answers; openai = any OpenAI-compatible server; ollama"
+    )
+    llm_url: str = Field(
+        "", description="LLM server, e.g. http://127.0.0.1:8080/v1 (llama.cpp) or http://127.0.0.1:11434"
+    )
+    llm_model: str = Field("", description="model name the LLM server knows")
+    llm_api_key: str = Field("", description="API key for the LLM server, if it wants one")
+    llm_timeout: float = Field(20.0, gt=0, description="seconds to wait for the LLM before the extractive fallback")
     sample_dir: Path = Field(PROJECT_DIR / "data" / "sample", description="articles ingested on first start")
     host: str = Field("127.0.0.1", description="address the app listens on")
     port: int = Field(7860, description="port the app listens on")

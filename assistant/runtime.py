@@ -13,6 +13,7 @@ from pathlib import Path
 from assistant.answer import ExtractiveAnswerer
 from assistant.chat import Assistant
 from assistant.config import Settings
+from assistant.generative import GenerativeAnswerer, build_llm
 from assistant.retrieval import Retriever
 from index.embedding import OFFLINE_ENV, Embedder, SentenceTransformerEmbedder
 from index.ingest import IngestOptions, IngestReport, ingest
@@ -46,7 +47,11 @@ class Runtime:
     @cached_property
     def assistant(self) -> Assistant:
         retriever = Retriever(self.store, self.embedder, self.settings.top_k, self.lexical)
-        return Assistant(retriever, ExtractiveAnswerer(self.embedder, self.settings.min_evidence))
+        answerer = ExtractiveAnswerer(self.embedder, self.settings.min_evidence)
+        llm = build_llm(self.settings)
+        if llm is not None:
+            answerer = GenerativeAnswerer(llm, answerer, self.settings.llm_url)
+        return Assistant(retriever, answerer)
 
     def ingest(self, paths: Iterable[str | Path], progress: bool = False) -> IngestReport:
         options = IngestOptions(
