@@ -1,7 +1,11 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 rankings over-fetched, fused by reciprocal rank, then cut to top_k.
+"""Hybrid retrieval: BM25 and dense (Chroma) rankings over-fetched, fused by reciprocal rank, then cut to top_k.
 
 Fusion is by rank, not score: cosine and BM25 scores live on different scales. Written here in a few lines because
 llama-index's QueryFusionRetriever wants its own node objects and retrievers for both sides.
+
+Measured on RealTimeQA (docs/quality.md): the dense side ranks articles (one entry each), BM25 ranks chunks and wins
+ties, and no article fills more than two of the kept places. With one vector per article ("lead" scope) a chunk
+ranking would be runs of ties; with per-chunk vectors it would spend the list on one article's chunks.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from index.store import ChunkStore, Hit
 
 RRF_K = 60  # the usual damping constant of reciprocal rank fusion (Cormack et al. 2009)
 OVER_FETCH = 4  # each side returns 4× what is kept, so agreement lower down can still lift a passage
+PER_ARTICLE = 2  # passages one article may hold in the result: distinct evidence beats a third chunk of one story
 
 
 def fuse(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, float]]:
@@ -27,11 +32,33 @@ def fuse(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, f
 
 
 class Retriever:
-    def __init__(self, store: ChunkStore, embedder: Embedder, top_k: int, lexical: LexicalIndex | None = None):
+    def __init__(
+        self,
+        store: ChunkStore,
+        embedder: Embedder,
+        top_k: int,
+        lexical: LexicalIndex | None = None,
+        lead_vectors: bool = False,
+    ):
         self.store = store
         self.embedder = embedder
         self.top_k = top_k
         self.lexical = lexical
+        self.lead_vectors = lead_vectors  # one vector per article, shared by its chunks (dense_scope "lead")
+
+    def dense_articles(self, question: str, n: int, where: dict | None) -> list[Hit]:
+        """The n best articles by dense similarity, each by one chunk (its first, when chunks share a vector)."""
+        vector = self.embedder.embed_query(question)
+        if self.lead_vectors:
+            first = {"chunk_index": 0}
+            return self.store.query(vector, n, {"$and": [where, first]} if where else first)
+        seen: set[str] = set()
+        found = []
+        for hit in self.store.query(vector, n * OVER_FETCH, where):
+            if hit.article_id not in seen:
+                seen.add(hit.article_id)
+                found.append(hit)
+        return found[:n]
 
     def retrieve(self, question: str, k: int | None = None, as_of: date | None = None) -> list[Hit]:
         """`as_of` keeps only articles published on or before that day (undated articles are kept)."""
@@ -40,16 +67,17 @@ class Retriever:
         where = {"published_day": {"$lte": day}} if day is not None else None
         if self.lexical is None:
             return self.store.query(self.embedder.embed_query(question), k, where)
-        dense = self.store.query(self.embedder.embed_query(question), k * OVER_FETCH, where)
+        dense = self.dense_articles(question, k * OVER_FETCH, where)
         self.lexical.ensure_current(self.store)
         lexical = self.lexical.search(question, k * OVER_FETCH, day)
-        fused = fuse([[h.chunk_id for h in dense], [chunk_id for chunk_id, _ in lexical]])
+        fused = fuse([[chunk_id for chunk_id, _ in lexical], [h.chunk_id for h in dense]])  # first list wins ties
         best = fused[0][1] if fused else 1.0
         known = {h.chunk_id: h for h in dense}
         missing = [chunk_id for chunk_id, _ in fused[: k * OVER_FETCH] if chunk_id not in known]
         known |= {h.chunk_id: h for h in self.store.get_hits(missing, [0.0] * len(missing))}
         kept: list[Hit] = []
         story_owner: dict[str, str] = {}  # story cluster → the one article that speaks for it
+        per_article: dict[str, int] = {}
         for chunk_id, score in fused:
             hit = known.get(chunk_id)
             if hit is None:
@@ -57,6 +85,9 @@ class Retriever:
             story = self.lexical.story_of(chunk_id, hit.article_id)
             if story_owner.setdefault(story, hit.article_id) != hit.article_id:
                 continue  # a syndicated copy of a story already in the context
+            if per_article.get(hit.article_id, 0) == PER_ARTICLE:
+                continue
+            per_article[hit.article_id] = per_article.get(hit.article_id, 0) + 1
             kept.append(replace(hit, score=score / best))
             if len(kept) == k:
                 break

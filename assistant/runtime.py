@@ -46,7 +46,8 @@ class Runtime:
 
     @cached_property
     def assistant(self) -> Assistant:
-        retriever = Retriever(self.store, self.embedder, self.settings.top_k, self.lexical)
+        lead = self.settings.dense_scope == "lead"
+        retriever = Retriever(self.store, self.embedder, self.settings.top_k, self.lexical, lead_vectors=lead)
         answerer = ExtractiveAnswerer(self.embedder, self.settings.min_evidence)
         llm = build_llm(self.settings)
         if llm is not None:

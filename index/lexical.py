@@ -41,6 +41,13 @@ class LexicalIndex:
     def size(self) -> int:
         return len(self._ids)
 
+    @property
+    def chunk_ids(self) -> list[str]:
+        return list(self._ids)
+
+    def is_stale(self) -> bool:
+        return (self.folder / STALE_MARK).exists()
+
     def story_of(self, chunk_id: str, article_id: str) -> str:
         """The story cluster of a chunk; a chunk newer than the index is its own article's story."""
         return self._clusters.get(chunk_id, article_id)

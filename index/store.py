@@ -86,12 +86,13 @@ class ChunkStore:
             self._lock.acquire()
             self._client = _persistent_client(Path(self.location))
         try:
-            self._collection = self._client.get_or_create_collection(
+            collection_api = self._client.get_or_create_collection(
                 collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
         except Exception as exc:
             self.close()
             raise StoreUnavailableError(f"cannot open collection {collection!r} at {self.location}: {exc}") from exc
+        self._collection = _ServerGuard(collection_api, url) if url else collection_api
         self.max_batch = self._client.get_max_batch_size()
 
     def close(self) -> None:
@@ -106,7 +107,7 @@ class ChunkStore:
     @property
     def collection(self):
         """The raw Chroma collection, for tools that bring their own client code (the llama-index baseline)."""
-        return self._collection
+        return getattr(self._collection, "wrapped", self._collection)
 
     def announce(self, **facts: str) -> None:
         """Add facts (e.g. app_url) to the owner record other processes see; no-op for a server store."""
@@ -218,6 +219,34 @@ class ChunkStore:
         oldest = date.fromisoformat(min(days)) if days else None
         newest = date.fromisoformat(max(days)) if days else None
         return StoreStats(self.count(), len(articles), oldest, newest, self.location)
+
+
+class _ServerGuard:
+    """A server collection whose network failures become StoreUnavailableError, which every edge (UI, API, CLI)
+    shows as a message: a stopped `chroma run` must not surface as a stack trace. The HTTP client reconnects on
+    the next call, so nothing needs resetting when the server is back."""
+
+    def __init__(self, wrapped: Any, url: str):
+        self.wrapped = wrapped
+        self.url = url
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.wrapped, name)
+        if not callable(method):
+            return method
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            import httpx
+
+            try:
+                return method(*args, **kwargs)
+            except httpx.TransportError as exc:
+                raise StoreUnavailableError(
+                    f"the Chroma server at {self.url} is not answering ({exc}). Start it again "
+                    "(`chroma run --path DIR --host 127.0.0.1 --port PORT`); newsdesk reconnects by itself."
+                ) from exc
+
+        return guarded
 
 
 def _hit(chunk_id: str, text: str, meta: dict, score: float) -> Hit:

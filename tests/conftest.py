@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -48,34 +49,54 @@ def chroma_executable() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory):
-    """A real `chroma run` server on 127.0.0.1, started for this test session and stopped after it."""
+@dataclass
+class ChromaServer:
+    url: str
+    port: int
+    path: Path
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def start_chroma(path: Path, port: int | None = None) -> ChromaServer:
+    """A real `chroma run` server on 127.0.0.1 (same path and port again = the same server back after a stop)."""
     import httpx
 
-    port = free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    log = open(data / "server.log", "w")  # noqa: SIM115  (closed after the server stops)
-    server = subprocess.Popen(
-        [chroma_executable(), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    port = port or free_port()
+    path.mkdir(parents=True, exist_ok=True)
+    with open(path / "server.log", "a") as log:
+        process = subprocess.Popen(
+            [chroma_executable(), "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"chroma server exited; see {path / 'server.log'}")
         try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
+            return httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200
         except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail(f"chroma server did not start; see {data / 'server.log'}")
-    yield url
-    server.terminate()
-    server.wait(timeout=20)
-    log.close()
+            return False
+
+    try:
+        wait_until(answers, 60, "the chroma server to start")
+    except AssertionError:
+        process.kill()
+        raise
+    return ChromaServer(url, port, path, process)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A `chroma run` server started for this test session and stopped after it."""
+    server = start_chroma(tmp_path_factory.mktemp("chroma-server"))
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(params=["embedded", "server"])
@@ -115,6 +136,27 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subpro
         env={**os.environ, **(env or {})},
         cwd=PROJECT,
     )
+
+
+def gradio_call(base: str, api_name: str, data: list) -> list:
+    """Gradio's plain-HTTP protocol: POST the inputs, then read the event stream to its 'complete' event."""
+    import httpx
+
+    event = httpx.post(f"{base}/gradio_api/call/{api_name}", json={"data": data}, timeout=30).json()["event_id"]
+    with httpx.stream("GET", f"{base}/gradio_api/call/{api_name}/{event}", timeout=120) as stream:
+        kind = ""
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                kind = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and kind in ("complete", "error"):
+                if kind == "error":
+                    raise GradioError(line[5:].strip())
+                return json.loads(line[5:])
+    raise AssertionError("the event stream ended without a result")
+
+
+class GradioError(AssertionError):
+    """The app answered a Gradio call with an error event; the text is what the page shows."""
 
 
 @dataclass

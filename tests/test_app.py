@@ -1,24 +1,8 @@
 """`python app.py` as a user starts it: empty store → sample ingested → questions over Gradio's API and the JSON API."""
 
-import json
-
 import httpx
 
-from tests.conftest import UN_ARTICLE, XI_ARTICLE, run_cli
-
-
-def gradio_call(base: str, api_name: str, data: list) -> list:
-    """Gradio's plain-HTTP protocol: POST the inputs, then read the event stream to its 'complete' event."""
-    event = httpx.post(f"{base}/gradio_api/call/{api_name}", json={"data": data}, timeout=30).json()["event_id"]
-    with httpx.stream("GET", f"{base}/gradio_api/call/{api_name}/{event}", timeout=120) as stream:
-        kind = ""
-        for line in stream.iter_lines():
-            if line.startswith("event:"):
-                kind = line.split(":", 1)[1].strip()
-            elif line.startswith("data:") and kind in ("complete", "error"):
-                assert kind == "complete", line
-                return json.loads(line[5:])
-    raise AssertionError("the event stream ended without a result")
+from tests.conftest import UN_ARTICLE, XI_ARTICLE, gradio_call, run_cli
 
 
 def test_first_start_ingests_the_sample_and_the_chat_answers(running_app):

@@ -18,13 +18,14 @@ from index.store_lock import OWNER_NAME
 from tests.conftest import PROJECT, SAMPLE, run_cli, wait_until
 
 
-def synthetic_feed(path: Path, count: int) -> Path:
+def synthetic_feed(path: Path, count: int, prefix: str = "") -> Path:
     """Distinct articles built from the sample's paragraphs, enough for many ingest batches."""
     paragraphs = [p for a in load_articles([SAMPLE]) for p in a.text.split("\n\n") if len(p) > 80]
     with open(path, "w", encoding="utf-8") as out:
         for n in range(count):
             body = "\n\n".join(paragraphs[(n + k) % len(paragraphs)] for k in range(4))
-            out.write(json.dumps({"id": f"bulletin-{n}", "title": f"Bulletin {n}", "text": f"Bulletin {n}.\n\n{body}"}))
+            name = f"{prefix}bulletin-{n}"
+            out.write(json.dumps({"id": name, "title": f"Bulletin {name}", "text": f"Bulletin {name}.\n\n{body}"}))
             out.write("\n")
     return path
 
