@@ -147,11 +147,17 @@ def _confirm(prompt: str) -> bool:
 
 
 def cmd_ask(args: argparse.Namespace, settings) -> int:
+    from assistant.chat import normalized_question
     from assistant.render import answer_as_text
     from assistant.runtime import Runtime
 
+    try:
+        question = normalized_question(args.question)  # before the store and the model are opened
+    except ValueError as exc:
+        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     with Runtime(settings) as runtime:
-        answer = runtime.assistant.answer(args.question, as_of=args.as_of)
+        answer = runtime.assistant.answer(question, as_of=args.as_of)
     print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else answer_as_text(answer))
     return EXIT_OK
 

@@ -40,8 +40,12 @@ class Settings(BaseSettings):
     dense_scope: Literal["all", "lead"] = Field(
         "all", description="vectors per chunk (all) or one per article, headline + lead, shared by its chunks (lead)"
     )
+    max_article_mb: float = Field(5.0, gt=0, description="largest single article (file or JSONL line) ingested")
     ingest_batch_articles: int = Field(64, ge=1, description="articles per embed+upsert round during ingest")
     top_k: int = Field(6, ge=1, le=50, description="passages retrieved per question")
+    answer_workers: int = Field(
+        2, ge=1, le=64, description="questions computed at once (others queue); raise it for a remote LLM backend"
+    )
     hybrid: bool = Field(True, description="fuse BM25 with dense retrieval (false = dense only)")
     min_evidence: float = Field(
         0.5, ge=0.0, le=1.0, description="best sentence score below which we abstain (calibrated: docs/quality.md)"
@@ -69,6 +73,10 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1_000_000)
+
+    @property
+    def max_article_bytes(self) -> int:
+        return int(self.max_article_mb * 1_000_000)
 
     @classmethod
     def settings_customise_sources(

@@ -25,6 +25,12 @@ _MARKER = re.compile(r"\[(\d{1,3})\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=\])\s+(?=[A-Z])")
 _LEXICAL_SUPPORT, _DENSE_SUPPORT, _LEXICAL_ALONE = 0.5, 0.6, 0.8
 _ABSTAINS = "the articles don't say"
+_FENCE_TAG = re.compile(r"<\s*(/?)\s*passages?\b", re.IGNORECASE)  # an article must not close the data block
+
+
+def fenced(text: str) -> str:
+    """Article text as it goes inside <passages>: a tag that would close (or reopen) the block is defused."""
+    return _FENCE_TAG.sub(lambda m: f"‹{m.group(1)}passages", text)
 
 
 def build_llm(settings: Settings):
@@ -57,9 +63,9 @@ def chat_messages(question: str, hits: Sequence[Hit]) -> list:
         prompts.render(
             "passage.md",
             number=str(n),
-            title=hit.title,
+            title=fenced(hit.title),
             date=hit.published.isoformat() if hit.published else "undated",
-            text=hit.text,
+            text=fenced(hit.text),
         )
         for n, hit in enumerate(hits, start=1)
     )

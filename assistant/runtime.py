@@ -52,11 +52,15 @@ class Runtime:
         llm = build_llm(self.settings)
         if llm is not None:
             answerer = GenerativeAnswerer(llm, answerer, self.settings.llm_url)
-        return Assistant(retriever, answerer)
+        return Assistant(retriever, answerer, self.settings.answer_workers)
 
     def ingest(self, paths: Iterable[str | Path], progress: bool = False) -> IngestReport:
         options = IngestOptions(
-            self.settings.chunk_tokens, self.settings.ingest_batch_articles, progress, self.settings.dense_scope
+            self.settings.chunk_tokens,
+            self.settings.ingest_batch_articles,
+            progress,
+            self.settings.dense_scope,
+            self.settings.max_article_bytes,
         )
         with self._writing:
             if self.lexical is not None:

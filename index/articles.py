@@ -20,6 +20,7 @@ JSONL_KEYS = "doc_id|id, title, url, publish_date|date, text"
 
 # A scraped-text convention seen in the sample corpus: the file opens with " date 2022-11-16 ".
 _DATE_PREFIX = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\s+")
+MAX_ARTICLE_BYTES = 5_000_000  # ~50 long-reads: anything larger is a dump or a mistake, not one article
 _TITLE_MAX = 160
 _TITLE_MIN_WORDS = 5
 
@@ -93,15 +94,17 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | LoadError]:
             yield LoadError(str(path), None, f"unsupported file type (expected one of {', '.join(SUPPORTED)})")
 
 
-def load_articles(paths: Iterable[str | Path]) -> Iterator[Article | LoadError]:
+def load_articles(
+    paths: Iterable[str | Path], max_article_bytes: int = MAX_ARTICLE_BYTES
+) -> Iterator[Article | LoadError]:
     """Yield every article found under `paths`, and a LoadError for each thing that could not be read."""
     for item in iter_files(paths):
         if isinstance(item, LoadError):
             yield item
         elif suffix_of(item) in JSONL_SUFFIXES:
-            yield from _load_jsonl(item)
+            yield from _load_jsonl(item, max_article_bytes)
         else:
-            yield _load_document(item)
+            yield _load_document(item, max_article_bytes)
 
 
 def count_articles(paths: Iterable[str | Path]) -> int:
@@ -111,24 +114,44 @@ def count_articles(paths: Iterable[str | Path]) -> int:
         if isinstance(item, LoadError):
             continue
         if suffix_of(item) in JSONL_SUFFIXES:
-            with _open_text(item) as handle:
-                total += sum(1 for line in handle if line.strip())
+            try:
+                with _open_bytes(item) as handle:
+                    total += sum(1 for line in handle if line.strip())
+            except (OSError, EOFError):
+                continue  # the load itself reports it
         else:
             total += 1
     return total
 
 
-def _open_text(path: Path):
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", errors="strict")
-    return open(path, encoding="utf-8", errors="strict")
+def _open_bytes(path: Path):
+    """Lines are decoded one by one, so a bad byte costs its line, not the rest of the file."""
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
 
 
-def _load_document(path: Path) -> Article | LoadError:
+def _decode(raw: bytes) -> str:
+    """UTF-8 text or a ValueError saying why not; NUL bytes mean binary data even when they decode."""
     try:
-        raw = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return LoadError(str(path), None, f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8")
+        raise ValueError(f"not UTF-8 text (byte {exc.start}); re-save it as UTF-8") from None
+    if "\x00" in text:
+        raise ValueError("binary data (NUL bytes), not text")
+    return text
+
+
+def _too_big(size: int, limit: int) -> str:
+    return f"{size / 1e6:.1f} MB is more than one article can be ({limit / 1e6:.1f} MB, NEWSDESK_MAX_ARTICLE_MB)"
+
+
+def _load_document(path: Path, max_bytes: int) -> Article | LoadError:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return LoadError(str(path), None, _too_big(size, max_bytes) + "; split it into articles")
+        raw = _decode(path.read_bytes())
+    except ValueError as exc:
+        return LoadError(str(path), None, str(exc))
     except OSError as exc:
         return LoadError(str(path), None, f"cannot read file: {exc.strerror or exc}")
     if suffix_of(path) in HTML_SUFFIXES:
@@ -156,17 +179,23 @@ def _safe_date(value: str | None) -> date | None:
         return None
 
 
-def _load_jsonl(path: Path) -> Iterator[Article | LoadError]:
+def _load_jsonl(path: Path, max_bytes: int) -> Iterator[Article | LoadError]:
     try:
-        with _open_text(path) as handle:
+        with _open_bytes(path) as handle:
             for number, line in enumerate(handle, start=1):
                 if line.strip():
-                    yield _article_from_json_line(line, str(path), number)
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+                    yield _article_from_json_line(line, str(path), number, max_bytes)
+    except (OSError, EOFError) as exc:
         yield LoadError(str(path), None, f"file is unreadable past this point: {exc}")
 
 
-def _article_from_json_line(line: str, source: str, number: int) -> Article | LoadError:
+def _article_from_json_line(raw: bytes, source: str, number: int, max_bytes: int) -> Article | LoadError:
+    if len(raw) > max_bytes:
+        return LoadError(source, number, _too_big(len(raw), max_bytes))
+    try:
+        line = _decode(raw)
+    except ValueError as exc:
+        return LoadError(source, number, str(exc))
     try:
         record = json.loads(line.strip())
     except json.JSONDecodeError as exc:

@@ -2,6 +2,11 @@
 
 Conservative on purpose: only whole lines that match a known boilerplate shape go, so no sentence of the story is
 ever lost. The cleaned text is what gets stored, and every chunk offset refers to it.
+
+Two marks inside lines go too: footnote markers ("[3]"), which point at notes we do not have and would pass for
+newsdesk's own citation markers, and invisible format characters (zero-width spaces, bidi overrides) that hide words
+from search or make displayed text read differently from what is stored. Joiners and RTL/LTR marks stay: scripts
+such as Persian and Arabic need them.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ _BOILERPLATE = [
 _LINE_RE = re.compile(r"^[ \t]*(?:" + "|".join(_BOILERPLATE) + r")[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _MAX_BOILERPLATE_LINE = 120
 _BLANK_RUNS = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
+_FOOTNOTE_MARKERS = re.compile(r"[ \t]*\[\d{1,3}\]")
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 
 
 def is_boilerplate(line: str) -> bool:
@@ -37,6 +44,7 @@ def is_boilerplate(line: str) -> bool:
 
 
 def clean_text(text: str) -> str:
+    text = _FOOTNOTE_MARKERS.sub("", _INVISIBLE.sub("", text))
     kept = [line for line in text.split("\n") if not is_boilerplate(line)]
     return _BLANK_RUNS.sub("\n\n", "\n".join(kept)).strip()
 

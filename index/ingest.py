@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.articles import Article, LoadError, count_articles, load_articles
+from index.articles import MAX_ARTICLE_BYTES, Article, LoadError, count_articles, load_articles
 from index.chunking import Chunk, fingerprint, split_article
 from index.cleaning import clean_article
 from index.embedding import Embedder
@@ -44,6 +44,7 @@ class IngestOptions:
     # "all": every chunk gets its own vector. "lead": one vector per article (headline + first chunk), shared by its
     # chunks — a large corpus embeds ~10× faster and BM25 finds the chunk within the article.
     dense_scope: str = "all"
+    max_article_bytes: int = MAX_ARTICLE_BYTES
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def ingest(
     report = IngestReport()
     started = time.perf_counter()
     with _progress_bar(count_articles(paths) if options.progress else None, options.progress) as bar:
-        for batch in _batches(load_articles(paths), report, options.batch_articles):
+        for batch in _batches(load_articles(paths, options.max_article_bytes), report, options.batch_articles):
             _ingest_batch(batch, store, embedder, options, report)
             bar.update(len(batch))
             bar.set_postfix(chunks=report.chunks_added, errors=len(report.errors), refresh=False)

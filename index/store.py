@@ -81,7 +81,10 @@ class ChunkStore:
         if url:
             self._client = _http_client(url)
         else:
-            Path(self.location).mkdir(parents=True, exist_ok=True)
+            try:
+                Path(self.location).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailableError(f"cannot use {self.location} as the store folder: {exc}") from exc
             self._lock = StoreLock(Path(self.location))
             self._lock.acquire()
             self._client = _persistent_client(Path(self.location))
