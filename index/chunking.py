@@ -67,11 +67,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 def split_article(article: Article, count_tokens: TokenCounter, max_tokens: int) -> list[Chunk]:
     """Greedy packing of whole sentences up to `max_tokens`; an over-long sentence is cut at word boundaries."""
-    spans = _fit_spans(article.text, sentence_spans(article.text), count_tokens, max_tokens)
-    sizes = count_tokens([article.text[start:end] for start, end in spans])
     groups: list[list[tuple[int, int]]] = []
     budget = 0
-    for span, size in zip(spans, sizes, strict=True):
+    for span, size in _fit_spans(article.text, sentence_spans(article.text), count_tokens, max_tokens):
         if not groups or budget + size > max_tokens:
             groups.append([])
             budget = 0
@@ -87,11 +85,16 @@ def _chunk(article: Article, identity: str, number: int, start: int, end: int) -
 
 def _fit_spans(
     text: str, spans: list[tuple[int, int]], count_tokens: TokenCounter, max_tokens: int
-) -> list[tuple[int, int]]:
+) -> list[tuple[tuple[int, int], int]]:
+    """Each span with its token count, counted once: only the pieces of an over-long sentence are counted again."""
     sizes = count_tokens([text[start:end] for start, end in spans])
-    fitted: list[tuple[int, int]] = []
+    fitted: list[tuple[tuple[int, int], int]] = []
     for span, size in zip(spans, sizes, strict=True):
-        fitted.extend([span] if size <= max_tokens else _cut_by_words(text, span, count_tokens, max_tokens))
+        if size <= max_tokens:
+            fitted.append((span, size))
+            continue
+        pieces = _cut_by_words(text, span, count_tokens, max_tokens)
+        fitted.extend(zip(pieces, count_tokens([text[start:end] for start, end in pieces]), strict=True))
     return fitted
 
 

@@ -213,12 +213,20 @@ class ChunkStore:
         return self._collection.get(include=[], limit=_READ_PAGE, offset=offset)["ids"]
 
     def stats(self) -> StoreStats:
+        """One row per article (its lead chunk), not every chunk: a tenth of the reads on the full-year store."""
         articles: set[str] = set()
         days: list[str] = []
-        for meta in self.iter_metadata():
-            articles.add(str(meta["article_id"]))
-            if meta.get("published"):
-                days.append(str(meta["published"]))
+        for offset in range(0, self.count(), _READ_PAGE):
+            page = self._collection.get(
+                where={"chunk_index": 0}, include=["metadatas"], limit=_READ_PAGE, offset=offset
+            )
+            metas = page["metadatas"] or []
+            if not metas:
+                break
+            for meta in metas:
+                articles.add(str(meta["article_id"]))
+                if meta.get("published"):
+                    days.append(str(meta["published"]))
         oldest = date.fromisoformat(min(days)) if days else None
         newest = date.fromisoformat(max(days)) if days else None
         return StoreStats(self.count(), len(articles), oldest, newest, self.location)

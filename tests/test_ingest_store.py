@@ -21,6 +21,10 @@ def test_ingest_stores_every_chunk_once_and_reingest_adds_nothing(store, embedde
     assert (first.articles, first.added, first.errors) == (5, 5, [])
     assert set(store.all_ids()) == expected_chunk_ids([SAMPLE], embedder)
     assert first.chunks_added == store.count()
+    stats = store.stats()
+    assert (stats.chunks, stats.articles) == (first.chunks_added, 5)
+    dates = sorted(a.published for a in load_articles([SAMPLE]) if a.published)
+    assert (stats.oldest, stats.newest) == (dates[0], dates[-1])
     again = ingest([SAMPLE], store, embedder)
     assert (again.added, again.unchanged, again.chunks_added, again.chunks_skipped) == (
         0,
