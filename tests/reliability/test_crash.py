@@ -8,12 +8,13 @@ import pytest
 
 from index.lexical import LexicalIndex
 from index.store import ChunkStore
-from tests.conftest import run_cli
+from tests.conftest import wait_until
 from tests.reliability.conftest import bounded
 from tests.test_processes import expected_ids, start_cli, stored_rows, synthetic_feed
 
 pytestmark = pytest.mark.reliability
-FIRST_WINDOW_S = 15.0  # until a whole ingest has been timed: model load + 24 articles + BM25 rebuild on 2 cores
+WHOLE_RUN_S = 15.0  # first guess at a whole ingest (model load + 24 articles + BM25) on 2 cores, then measured
+WRITING_S = 4.0  # first guess at the writing phase alone, then measured
 
 
 def phase(store_dir, rows_before: int, rows_after: int, lexical: LexicalIndex) -> str:
@@ -26,7 +27,21 @@ def phase(store_dir, rows_before: int, rows_after: int, lexical: LexicalIndex) -
     return "during the BM25 rebuild" if lexical.is_stale() else "after the last write"
 
 
+def rerun_timed(feed, env: dict, store_dir, rows_before: int) -> tuple[int, str, float, float | None]:
+    """The re-run, watched from outside: its exit code, stderr, whole time and when its first new row landed."""
+    process = start_cli("ingest", "--quiet", str(feed), env=env)
+    started = time.monotonic()
+    first_write = None
+    while process.poll() is None and time.monotonic() - started < 300:
+        if first_write is None and stored_rows(store_dir) > rows_before:
+            first_write = time.monotonic() - started
+        time.sleep(0.05)
+    _, stderr = process.communicate(timeout=60)
+    return process.returncode, stderr, time.monotonic() - started, first_write
+
+
 def test_sigkill_at_random_points_loses_and_doubles_nothing(tmp_path, embedder, figures):
+    """Even trials kill anywhere in a whole run; odd ones anywhere once writing has begun, so both phases are hit."""
     trials = bounded(3, 20)
     rng = random.Random(20261124)
     store_dir = tmp_path / "store"
@@ -34,24 +49,28 @@ def test_sigkill_at_random_points_loses_and_doubles_nothing(tmp_path, embedder, 
     lexical = LexicalIndex(store_dir / "lexical-newsdesk")
     expected: set[str] = set()
     phases: dict[str, int] = {}
-    window = FIRST_WINDOW_S  # the kill lands anywhere in the time a whole ingest takes on this machine
+    whole, writing = WHOLE_RUN_S, WRITING_S
     for trial in range(trials):
         feed = synthetic_feed(tmp_path / f"feed-{trial}.jsonl", 24, prefix=f"t{trial}-")
         expected |= expected_ids(feed, embedder)
         rows_before = stored_rows(store_dir)
         process = start_cli("ingest", "--quiet", str(feed), env=env)
-        time.sleep(rng.uniform(0.0, window))
+        if trial % 2:
+            wrote = lambda p=process, n=rows_before: stored_rows(store_dir) > n or p.poll() is not None  # noqa: E731
+            wait_until(wrote, 180, "the first write")
+            time.sleep(rng.uniform(0.0, writing))
+        else:
+            time.sleep(rng.uniform(0.0, whole))
         finished = process.poll() is not None
         landed = "after it finished" if finished else phase(store_dir, rows_before, len(expected), lexical)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         phases[landed] = phases.get(landed, 0) + 1
 
-        started = time.monotonic()
-        rerun = run_cli("ingest", "--quiet", str(feed), env=env)
-        if landed == "before any write":
-            window = time.monotonic() - started  # that re-run did the whole job
-        assert rerun.returncode == 0, f"trial {trial}: re-run failed\n{rerun.stderr}"
+        returncode, stderr, took, first_write = rerun_timed(feed, env, store_dir, stored_rows(store_dir))
+        assert returncode == 0, f"trial {trial}: re-run failed\n{stderr}"
+        if landed == "before any write" and first_write is not None:
+            whole, writing = took, took - first_write  # that re-run did the whole job: learn both windows
         with ChunkStore(store_dir) as store:
             ids = store.all_ids()
             assert len(ids) == len(set(ids)), f"trial {trial}: duplicated chunks"
@@ -63,7 +82,8 @@ def test_sigkill_at_random_points_loses_and_doubles_nothing(tmp_path, embedder, 
             assert sorted(lexical.chunk_ids) == sorted(ids), f"trial {trial}: BM25 and Chroma disagree"
     figures["crash"] = {
         "trials": trials,
-        "kill_window_s": round(window, 1),
+        "whole_run_s": round(whole, 1),
+        "writing_s": round(writing, 1),
         "chunks": len(expected),
         "lost": 0,
         "duplicated": 0,
