@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import prompts
 from assistant.citations import Citation
+from assistant.conflicts import newest_first
 from assistant.question import QuestionProfile, content_terms, has_kind, name_coverage, profile
 from index.chunking import sentence_spans
 from index.embedding import Embedder
@@ -87,9 +88,14 @@ class ExtractiveAnswerer:
         if best < self.min_evidence or name_coverage(asked, evidence) < 0.5:
             text = prompts.render("abstain.md", question=question.strip())
             return Answer(question, text, (), True, tuple(hits), rewritten, best)
-        chosen = choose([c for c in candidates if c.score >= self.min_evidence])
+        ordered, superseded = newest_first([c for c in candidates if c.score >= self.min_evidence], _FOLLOWER_MARGIN)
+        chosen = choose(ordered)
         citations = tuple(_citation(number, c) for number, c in enumerate(chosen, start=1))
         text = " ".join(f"{c.text} [{n}]" for n, c in enumerate(chosen, start=1))
+        if superseded is not None:
+            older = sorted({c.hit.published.isoformat() for c in superseded.older if c.hit.published})
+            newest = superseded.newest.hit.published.isoformat() if superseded.newest.hit.published else ""
+            text = prompts.render("newest.md", date=newest, older=", ".join(older)) + " " + text
         return Answer(question, text, citations, False, tuple(hits), rewritten, best)
 
     def score(self, asked: QuestionProfile, hits: Sequence[Hit]) -> list[Candidate]:
