@@ -35,8 +35,9 @@ def predict(runtime: Runtime, question: EvalQuestion, options: EvalOptions) -> d
     answer = runtime.assistant.answer(question.question, as_of, depth=max(options.ks))
     prediction = _prediction(question.id, answer)
     if question.choices:
+        assistant = runtime.assistant
         choice = answer_choices(
-            runtime.assistant.answerer, question.question, question.choices, answer.passages, runtime.settings.top_k
+            assistant.answerer, assistant.retriever, question.question, question.choices, answer.passages, as_of
         )
         prediction["choice_index"] = choice.index
         if choice.support is not None:  # the option is the answer; the sentence naming it is the citation

@@ -60,6 +60,14 @@ class Retriever:
                 found.append(hit)
         return found[:n]
 
+    def lexical_hits(self, query: str, k: int, as_of: date | None = None) -> list[Hit]:
+        """BM25 alone, with its raw scores (comparable between queries on one index); empty without a BM25 index."""
+        if self.lexical is None:
+            return []
+        self.lexical.ensure_current(self.store)
+        found = self.lexical.search(query, k, int(as_of.strftime("%Y%m%d")) if as_of is not None else None)
+        return self.store.get_hits([chunk_id for chunk_id, _ in found], [score for _, score in found])
+
     def retrieve(self, question: str, k: int | None = None, as_of: date | None = None) -> list[Hit]:
         """`as_of` keeps only articles published on or before that day (undated articles are kept)."""
         k = k or self.top_k

@@ -83,3 +83,16 @@ def test_standalone_question_is_left_alone():
     history = [Turn("What did Xi tell Medvedev?")]
     assert standalone("Who is China's Permanent Representative to the UN?", history).endswith("UN?")
     assert standalone("What did he say about sanctions?", history) == "What did he say about sanctions? (Xi, Medvedev)"
+
+
+def test_multiple_choice_picks_the_supported_option_and_cites_it(sample_runtime):
+    from assistant.choices import answer_choices
+
+    assistant = sample_runtime.assistant
+    question = "Who is China's Permanent Representative to the UN?"
+    options = ["Wang Yi", "Qin Gang", "Zhang Jun", "Li Qiang"]
+    hits = assistant.retriever.retrieve(question, k=10)
+    choice = answer_choices(assistant.answerer, assistant.retriever, question, options, hits)
+    assert options[choice.index] == "Zhang Jun"
+    assert choice.support is not None and choice.support.hit.article_id == UN_ARTICLE
+    assert "Zhang Jun" in choice.support.text
