@@ -5,8 +5,9 @@ Four signals, each scaled to the best option so none dominates by its units, sum
 question's words it shares and by its passage's rank; (2) closeness in meaning of "question + option" to the best
 answer sentences; (3) and (4) option-conditioned retrieval — BM25 for "question + option" (same as_of): how much
 of the option its top passages hold, and its best raw score. (3) and (4) find evidence the question alone did not
-retrieve. On RealTimeQA H1 (760 questions, full 2023 corpus) the set went from 55.7 % (sentence support, mentions,
-closeness) to 60.4 %, and improved both halves (Jan–Mar 55.1 → 62.3, Apr–Jun 56.2 → 58.4): docs/quality.md.
+retrieve. On RealTimeQA H1 (760 questions, full 2023 corpus) `newsdesk eval` went from 56.6 % (the earlier reader:
+sentence support, mentions, closeness) to 60.4 %; it improved both halves (Jan–Mar 55.1 → 62.3, Apr–Jun 56.2 → 58.4
+on the same recorded retrieval), so it is not fitted to one period: docs/quality.md.
 """
 
 from __future__ import annotations
