@@ -96,3 +96,16 @@ def test_multiple_choice_picks_the_supported_option_and_cites_it(sample_runtime)
     assert options[choice.index] == "Zhang Jun"
     assert choice.support is not None and choice.support.hit.article_id == UN_ARTICLE
     assert "Zhang Jun" in choice.support.text
+
+
+def test_multiple_choice_cites_nothing_when_no_sentence_names_the_whole_option(sample_runtime):
+    """Options the sample names only in part ("Zhang", "Jun"): one is chosen, but no sentence is its citation."""
+    from assistant.choices import answer_choices
+
+    assistant = sample_runtime.assistant
+    question = "Who is China's Permanent Representative to the UN?"
+    options = ["Zhang Wei", "Jun Ortega"]
+    hits = assistant.retriever.retrieve(question, k=10)
+    choice = answer_choices(assistant.answerer, assistant.retriever, question, options, hits)
+    assert choice.index in (0, 1)
+    assert choice.support is None
