@@ -16,6 +16,9 @@ _NUMBER = re.compile(
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _DATE = re.compile(rf"\b({_MONTHS}|{_DAYS}|yesterday|today|tomorrow|last (week|month|year))\b|\b(19|20)\d\d\b", re.I)
+_EXCEPTION = re.compile(
+    r"\bexcept\b|\bwhich (?:one )?of (?:these|the following)\b.*(?:\bnot\b|n[’']t\b|\bnever\b)", re.I
+)
 
 
 @cache
@@ -143,3 +146,11 @@ def name_coverage(question: QuestionProfile, evidence: str) -> float:
         words = [normalise(w) for w in _WORD.findall(name) if not is_stopword(w)]
         shares.append(sum(w in terms for w in words) / len(words))
     return sum(shares) / len(shares)
+
+
+def asks_for_exception(question: str) -> bool:
+    """ "All of these … except:", "Which of these was not …?": the answer is the option the evidence does not back.
+
+    Only list-style negations count; "Which slogan were MPs told not to use?" asks for a backed option like any other.
+    """
+    return _EXCEPTION.search(question) is not None

@@ -109,3 +109,25 @@ def test_multiple_choice_cites_nothing_when_no_sentence_names_the_whole_option(s
     choice = answer_choices(assistant.answerer, assistant.retriever, question, options, hits)
     assert choice.index in (0, 1)
     assert choice.support is None
+
+
+def test_exception_question_picks_the_option_the_passages_do_not_back(sample_runtime):
+    from assistant.choices import answer_choices
+
+    assistant = sample_runtime.assistant
+    question = "Medvedev and Xi Jinping discussed all of these topics in Beijing, except:"
+    options = ["the conflict in Ukraine", "the World Cup final", "industrial production", "strategic partnership"]
+    hits = assistant.retriever.retrieve(question, k=10)
+    choice = answer_choices(assistant.answerer, assistant.retriever, question, options, hits)
+    assert options[choice.index] == "the World Cup final"
+    assert choice.support is None  # nothing in the articles says what was not discussed
+
+
+def test_exception_questions_are_told_from_other_negations():
+    from assistant.question import asks_for_exception
+
+    assert asks_for_exception("He has starred in all of these movies except:")
+    assert asks_for_exception("Which of these isn’t featured on the new flag?")
+    assert asks_for_exception("Which one of these was not one of her songs?")
+    assert not asks_for_exception("MPs have been told not to use which slogan?")
+    assert not asks_for_exception("Which of these teams won the title?")
