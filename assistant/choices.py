@@ -51,7 +51,8 @@ def answer_choices(
     support, conditioned, best_scores = [], [], []
     read: list[list[Hit]] = []  # per option, its own BM25 passages: where its citation is sought when needed
     for option in choices:
-        terms = (content_terms(option) - asked) or content_terms(option) or {normalise(option)}
+        words = _option_words(option)
+        terms = (words - asked) or words
         support.append(sum(_coverage(terms, bag) * _share(asked, bag) / (1 + _RANK_DECAY * r) for r, bag in sentences))
         found = retriever.lexical_hits(f"{question} {option}", _OPTION_PASSAGES, as_of)
         read.append(found)

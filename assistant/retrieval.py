@@ -16,7 +16,7 @@ from datetime import date
 
 from index.embedding import Embedder
 from index.lexical import LexicalIndex
-from index.store import ChunkStore, Hit
+from index.store import ChunkStore, Hit, day_number
 
 RRF_K = 60  # the usual damping constant of reciprocal rank fusion (Cormack et al. 2009)
 OVER_FETCH = 4  # each side returns 4× what is kept, so agreement lower down can still lift a passage
@@ -65,13 +65,13 @@ class Retriever:
         if self.lexical is None:
             return []
         self.lexical.ensure_current(self.store)
-        found = self.lexical.search(query, k, int(as_of.strftime("%Y%m%d")) if as_of is not None else None)
+        found = self.lexical.search(query, k, day_number(as_of) if as_of is not None else None)
         return self.store.get_hits([chunk_id for chunk_id, _ in found], [score for _, score in found])
 
     def retrieve(self, question: str, k: int | None = None, as_of: date | None = None) -> list[Hit]:
         """`as_of` keeps only articles published on or before that day (undated articles are kept)."""
         k = k or self.top_k
-        day = int(as_of.strftime("%Y%m%d")) if as_of is not None else None
+        day = day_number(as_of) if as_of is not None else None
         where = {"published_day": {"$lte": day}} if day is not None else None
         if self.lexical is None:
             return self.store.query(self.embedder.embed_query(question), k, where)

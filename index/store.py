@@ -53,6 +53,11 @@ class StoreStats:
     location: str
 
 
+def day_number(day: date) -> int:
+    """The sortable yyyymmdd integer stored as `published_day`: Chroma's where-filters compare numbers, not dates."""
+    return int(day.strftime("%Y%m%d"))
+
+
 def chunk_metadata(article: Article, chunk: Chunk, text_fingerprint: str, n_chunks: int) -> dict[str, Any]:
     """Chroma metadata values must be scalars: dates are stored as ISO text and as a sortable yyyymmdd integer."""
     published = article.published
@@ -61,7 +66,7 @@ def chunk_metadata(article: Article, chunk: Chunk, text_fingerprint: str, n_chun
         "title": article.title,
         "url": article.url,
         "published": published.isoformat() if published else "",
-        "published_day": int(published.strftime("%Y%m%d")) if published else 0,
+        "published_day": day_number(published) if published else 0,
         "start": chunk.start,
         "end": chunk.end,
         "chunk_index": chunk.index,

@@ -85,14 +85,17 @@ def test_standalone_question_is_left_alone():
     assert standalone("What did he say about sanctions?", history) == "What did he say about sanctions? (Xi, Medvedev)"
 
 
-def test_multiple_choice_picks_the_supported_option_and_cites_it(sample_runtime):
+def _choose(runtime, question: str, options: list[str]):
     from assistant.choices import answer_choices
 
-    assistant = sample_runtime.assistant
-    question = "Who is China's Permanent Representative to the UN?"
-    options = ["Wang Yi", "Qin Gang", "Zhang Jun", "Li Qiang"]
+    assistant = runtime.assistant
     hits = assistant.retriever.retrieve(question, k=10)
-    choice = answer_choices(assistant.answerer, assistant.retriever, question, options, hits)
+    return answer_choices(assistant.answerer, assistant.retriever, question, options, hits)
+
+
+def test_multiple_choice_picks_the_supported_option_and_cites_it(sample_runtime):
+    options = ["Wang Yi", "Qin Gang", "Zhang Jun", "Li Qiang"]
+    choice = _choose(sample_runtime, "Who is China's Permanent Representative to the UN?", options)
     assert options[choice.index] == "Zhang Jun"
     assert choice.support is not None and choice.support.hit.article_id == UN_ARTICLE
     assert "Zhang Jun" in choice.support.text
@@ -100,25 +103,15 @@ def test_multiple_choice_picks_the_supported_option_and_cites_it(sample_runtime)
 
 def test_multiple_choice_cites_nothing_when_no_sentence_names_the_whole_option(sample_runtime):
     """Options the sample names only in part ("Zhang", "Jun"): one is chosen, but no sentence is its citation."""
-    from assistant.choices import answer_choices
-
-    assistant = sample_runtime.assistant
-    question = "Who is China's Permanent Representative to the UN?"
-    options = ["Zhang Wei", "Jun Ortega"]
-    hits = assistant.retriever.retrieve(question, k=10)
-    choice = answer_choices(assistant.answerer, assistant.retriever, question, options, hits)
+    choice = _choose(sample_runtime, "Who is China's Permanent Representative to the UN?", ["Zhang Wei", "Jun Ortega"])
     assert choice.index in (0, 1)
     assert choice.support is None
 
 
 def test_exception_question_picks_the_option_the_passages_do_not_back(sample_runtime):
-    from assistant.choices import answer_choices
-
-    assistant = sample_runtime.assistant
     question = "Medvedev and Xi Jinping discussed all of these topics in Beijing, except:"
     options = ["the conflict in Ukraine", "the World Cup final", "industrial production", "strategic partnership"]
-    hits = assistant.retriever.retrieve(question, k=10)
-    choice = answer_choices(assistant.answerer, assistant.retriever, question, options, hits)
+    choice = _choose(sample_runtime, question, options)
     assert options[choice.index] == "the World Cup final"
     assert choice.support is None  # nothing in the articles says what was not discussed
 
