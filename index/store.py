@@ -204,11 +204,14 @@ class ChunkStore:
                 title = meta.get("title") or ""
                 yield chunk_id, f"{title}\n{text or ''}", int(meta.get("published_day") or 0), str(meta["article_id"])
 
-    def iter_metadata(self) -> Iterator[dict]:
-        total = self.count()
-        for offset in range(0, total, _READ_PAGE):
-            page = self._collection.get(include=["metadatas"], limit=_READ_PAGE, offset=offset)
-            yield from page["metadatas"] or []
+    def iter_metadata(self, where: dict | None = None) -> Iterator[dict]:
+        """A page at a time; with `where`, the filtered rows end before `count()` and the first empty page stops it."""
+        for offset in range(0, self.count(), _READ_PAGE):
+            page = self._collection.get(where=where, include=["metadatas"], limit=_READ_PAGE, offset=offset)
+            metas = page["metadatas"]
+            if not metas:
+                return
+            yield from metas
 
     def all_ids(self) -> list[str]:
         total = self.count()
@@ -221,17 +224,10 @@ class ChunkStore:
         """One row per article (its lead chunk), not every chunk: a tenth of the reads on the full-year store."""
         articles: set[str] = set()
         days: list[str] = []
-        for offset in range(0, self.count(), _READ_PAGE):
-            page = self._collection.get(
-                where={"chunk_index": 0}, include=["metadatas"], limit=_READ_PAGE, offset=offset
-            )
-            metas = page["metadatas"] or []
-            if not metas:
-                break
-            for meta in metas:
-                articles.add(str(meta["article_id"]))
-                if meta.get("published"):
-                    days.append(str(meta["published"]))
+        for meta in self.iter_metadata(where={"chunk_index": 0}):
+            articles.add(str(meta["article_id"]))
+            if meta.get("published"):
+                days.append(str(meta["published"]))
         oldest = date.fromisoformat(min(days)) if days else None
         newest = date.fromisoformat(max(days)) if days else None
         return StoreStats(self.count(), len(articles), oldest, newest, self.location)
