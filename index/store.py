@@ -83,6 +83,7 @@ class ChunkStore:
         os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
         self.location = url or str(Path(path).expanduser())
         self._lock: StoreLock | None = None
+        self._count: int | None = None  # see count()
         if url:
             self._client = _http_client(url)
         else:
@@ -129,7 +130,13 @@ class ChunkStore:
         self.close()
 
     def count(self) -> int:
-        return self._collection.count()
+        """Remembered while this process holds the embedded store's lock (no one else can write; our writes forget
+        it); asked every time of a server. Each retrieval needs it twice, and Chroma takes ~1.6 ms to count."""
+        if self._lock is None:
+            return self._collection.count()
+        if self._count is None:
+            self._count = self._collection.count()
+        return self._count
 
     def presence(self, fingerprints: Sequence[str]) -> dict[str, Presence]:
         """What of these article contents is already stored, so ingest skips them before paying for embeddings."""
@@ -145,14 +152,18 @@ class ChunkStore:
 
     def upsert(self, ids: list[str], texts: list[str], vectors: list[list[float]], metas: list[dict]) -> None:
         """Each call is atomic in Chroma (a crash leaves a whole batch or none), so batches stay under its limit."""
-        for first in range(0, len(ids), self.max_batch):
-            window = slice(first, first + self.max_batch)
-            self._collection.upsert(
-                ids=ids[window], documents=texts[window], embeddings=vectors[window], metadatas=metas[window]
-            )
+        try:
+            for first in range(0, len(ids), self.max_batch):
+                window = slice(first, first + self.max_batch)
+                self._collection.upsert(
+                    ids=ids[window], documents=texts[window], embeddings=vectors[window], metadatas=metas[window]
+                )
+        finally:
+            self._count = None  # after the write: a count taken meanwhile by another thread is not kept
 
     def delete_article(self, article_id: str) -> None:
         self._collection.delete(where={"article_id": article_id})
+        self._count = None
 
     def delete_stale(self, current: dict[str, str]) -> int:
         """Articles re-ingested with new text (article id -> new fingerprint) lose their old chunks; upsert alone
@@ -167,6 +178,7 @@ class ChunkStore:
         ]
         if stale:
             self._collection.delete(ids=stale)
+            self._count = None
         return len(stale)
 
     def query(self, vector: list[float], k: int, where: dict | None = None) -> list[Hit]:

@@ -75,3 +75,14 @@ def test_stored_metadata_carries_dates_and_offsets(store, embedder):
     assert str(top.published) == "2022-11-16" and "Zhang Jun" in top.text
     article = clean_article(next(a for a in load_articles([SAMPLE]) if a.id == UN_ARTICLE))
     assert article.text[top.start : top.end] == top.text
+
+
+def test_count_follows_every_write(store, embedder):
+    """The embedded store remembers its count between writes: a delete or upsert must not leave it stale."""
+    full = ingest([SAMPLE], store, embedder).chunks_added
+    assert store.count() == full
+    un_chunks = sum(1 for m in store.iter_metadata() if m["article_id"] == UN_ARTICLE)
+    store.delete_article(UN_ARTICLE)
+    assert store.count() == full - un_chunks > 0
+    ingest([SAMPLE], store, embedder)
+    assert store.count() == full
