@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from assistant.answer import Candidate, ExtractiveAnswerer
-from assistant.question import asks_for_exception, content_terms, normalise, profile
+from assistant.question import asks_for_exception, content_terms, normalise, option_role, profile
 from assistant.retrieval import Retriever
 from index.chunking import sentence_spans
 from index.store import Hit
@@ -34,6 +34,7 @@ class Choice:
     index: int
     score: float
     support: Candidate | None  # the best answer sentence naming the chosen option, if any does
+    evidence: tuple[Hit, ...] = ()  # the question's passages fused with each option's own, as many as `hits`
 
 
 def answer_choices(
@@ -62,12 +63,19 @@ def answer_choices(
         best_scores.append(found[0].score if found else 0.0)
     signals = [support, _closeness(answerer, question, choices, candidates), conditioned, best_scores]
     totals = [sum(values) for values in zip(*(_scaled(s) for s in signals), strict=True)]
+    evidence = tuple(retriever.merge([hits, *read], len(hits)))
+    roles = [option_role(option) for option in choices]
+    own = [i for i, role in enumerate(roles) if role == "own"] or list(range(len(choices)))
     if asks_for_exception(question):  # the least-backed option; no sentence can cite an absence
-        best = min(range(len(choices)), key=lambda i: totals[i])
-        return Choice(best, totals[best], None)
-    best = max(range(len(choices)), key=lambda i: totals[i])
+        best = min(own, key=lambda i: totals[i])
+        return Choice(best, totals[best], None, evidence)
+    if "all" in roles and len(own) > 1:  # "All of the above" is right when one sentence names every other option
+        listing = _naming_in(" ".join(choices[i] for i in own), asked, [*hits, *(h for found in read for h in found)])
+        if listing is not None and listing.score > 0:
+            return Choice(roles.index("all"), max(totals), listing, evidence)
+    best = max(own, key=lambda i: totals[i])  # "All/None of the above" hold no words to find: never chosen on them
     cited = _naming(choices[best], candidates) or _naming_in(choices[best], asked, [*hits, *read[best]])
-    return Choice(best, totals[best], cited)
+    return Choice(best, totals[best], cited, evidence)
 
 
 def _sentence_terms(hits: Sequence[Hit]) -> list[tuple[int, set[str]]]:

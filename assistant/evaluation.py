@@ -40,6 +40,7 @@ def predict(runtime: Runtime, question: EvalQuestion, options: EvalOptions) -> d
             assistant.answerer, assistant.retriever, question.question, question.choices, answer.passages, as_of
         )
         prediction["choice_index"] = choice.index
+        prediction["retrieved"] = [hit.article_id for hit in choice.evidence]  # what the choice was read from
         if choice.support is not None:  # the option is the answer; the sentence naming it is the citation
             support = choice.support
             prediction["answer"] = question.choices[choice.index]

@@ -16,6 +16,8 @@ _NUMBER = re.compile(
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _DATE = re.compile(rf"\b({_MONTHS}|{_DAYS}|yesterday|today|tomorrow|last (week|month|year))\b|\b(19|20)\d\d\b", re.I)
+_ALL_OPTIONS = re.compile(r"(?:all|both) of (?:the above|these|them|the (?:above|preceding) options)|both", re.I)
+_NO_OPTION = re.compile(r"(?:none|neither) of (?:the above|these|them|the (?:above|preceding) options)|neither", re.I)
 _EXCEPTION = re.compile(
     r"\bexcept\b|\bwhich (?:one )?of (?:these|the following)\b.*(?:\bnot\b|n[’']t\b|\bnever\b)", re.I
 )
@@ -154,3 +156,16 @@ def asks_for_exception(question: str) -> bool:
     Only list-style negations count; "Which slogan were MPs told not to use?" asks for a backed option like any other.
     """
     return _EXCEPTION.search(question) is not None
+
+
+def option_role(option: str) -> str:
+    """ "all" for "All of the above" / "Both", "none" for "None of the above", else "own": an option about the others.
+
+    Such options hold no words of their own to find in a passage; whether they are right depends on the other options.
+    """
+    text = option.strip(" .!\"'“”")
+    if _ALL_OPTIONS.fullmatch(text):
+        return "all"
+    if _NO_OPTION.fullmatch(text):
+        return "none"
+    return "own"

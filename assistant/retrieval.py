@@ -79,10 +79,19 @@ class Retriever:
         self.lexical.ensure_current(self.store)
         lexical = self.lexical.search(question, k * OVER_FETCH, day)
         fused = fuse([[chunk_id for chunk_id, _ in lexical], [h.chunk_id for h in dense]])  # first list wins ties
-        best = fused[0][1] if fused else 1.0
         known = {h.chunk_id: h for h in dense}
         missing = [chunk_id for chunk_id, _ in fused[: k * OVER_FETCH] if chunk_id not in known]
         known |= {h.chunk_id: h for h in self.store.get_hits(missing, [0.0] * len(missing))}
+        return self._cut(fused, known, k)
+
+    def merge(self, rankings: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
+        """Several searches' passages fused into one list, cut as `retrieve` cuts (the first ranking wins ties)."""
+        fused = fuse([[h.chunk_id for h in ranking] for ranking in rankings])
+        return self._cut(fused, {h.chunk_id: h for ranking in rankings for h in ranking}, k)
+
+    def _cut(self, fused: Sequence[tuple[str, float]], known: dict[str, Hit], k: int) -> list[Hit]:
+        """The best k passages, one article per story cluster and at most PER_ARTICLE passages per article."""
+        best = fused[0][1] if fused else 1.0
         kept: list[Hit] = []
         story_owner: dict[str, str] = {}  # story cluster → the one article that speaks for it
         per_article: dict[str, int] = {}
@@ -90,7 +99,7 @@ class Retriever:
             hit = known.get(chunk_id)
             if hit is None:
                 continue
-            story = self.lexical.story_of(chunk_id, hit.article_id)
+            story = self.lexical.story_of(chunk_id, hit.article_id) if self.lexical else hit.article_id
             if story_owner.setdefault(story, hit.article_id) != hit.article_id:
                 continue  # a syndicated copy of a story already in the context
             if per_article.get(hit.article_id, 0) == PER_ARTICLE:

@@ -116,6 +116,34 @@ def test_exception_question_picks_the_option_the_passages_do_not_back(sample_run
     assert choice.support is None  # nothing in the articles says what was not discussed
 
 
+def test_all_of_the_above_is_chosen_when_one_sentence_names_every_other_option(sample_runtime):
+    question = "Who met in Beijing to discuss negotiations on the war against Ukraine?"
+    choice = _choose(sample_runtime, question, ["Xi Jinping", "Dmitry Medvedev", "Both of them"])
+    assert choice.index == 2
+    assert choice.support is not None and choice.support.hit.article_id == XI_ARTICLE
+    assert "Xi Jinping" in choice.support.text and "Dmitry Medvedev" in choice.support.text
+
+
+def test_all_of_the_above_is_not_chosen_when_no_sentence_names_them_together(sample_runtime):
+    question = "Who met in Beijing to discuss negotiations on the war against Ukraine?"
+    options = ["Dmitry Medvedev", "Lionel Messi", "All of the above"]
+    choice = _choose(sample_runtime, question, options)
+    assert options[choice.index] == "Dmitry Medvedev"
+
+
+def test_options_about_the_other_options_are_recognised():
+    from assistant.question import option_role
+
+    assert [option_role(o) for o in ["All of the above", "both", "All of these.", "None of the above", "Neither"]] == [
+        "all",
+        "all",
+        "all",
+        "none",
+        "none",
+    ]
+    assert option_role("All Blacks") == option_role("Both Sides Now") == "own"
+
+
 def test_exception_questions_are_told_from_other_negations():
     from assistant.question import asks_for_exception
 
