@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Literal
+from typing import Literal, TypeVar
 
 from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -22,6 +22,7 @@ from assistant.answer import Answer
 from assistant.chat import MAX_QUESTION_CHARS
 from assistant.config import Settings
 from assistant.followup import Turn
+from assistant.question import MAX_CHOICES
 from assistant.runtime import Runtime
 from index.errors import NewsdeskError
 from index.uploads import Upload
@@ -38,6 +39,7 @@ class AskRequest(BaseModel):
     question: str = Field(max_length=MAX_QUESTION_CHARS)
     history: list[HistoryTurn] = Field(default_factory=list, max_length=50)
     as_of: date | None = None
+    choices: list[str] = Field(default_factory=list, max_length=MAX_CHOICES)  # a multiple-choice question's options
 
 
 class ChatMessage(BaseModel):
@@ -100,6 +102,19 @@ def _text(content: str | list | None) -> str:
     return content or ""
 
 
+T = TypeVar("T")
+
+
+def answering(work: Callable[[], T]) -> T:
+    """Bad questions or options are the caller's (422); an unreachable store or model is ours for now (503)."""
+    try:
+        return work()
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    except NewsdeskError as exc:
+        raise HTTPException(503, str(exc)) from exc
+
+
 def build_router(runtime: Callable[[], Runtime], settings: Settings) -> APIRouter:
     def check_token(request: Request) -> None:
         if not settings.api_token:
@@ -111,17 +126,15 @@ def build_router(runtime: Callable[[], Runtime], settings: Settings) -> APIRoute
     router = APIRouter(dependencies=[Depends(check_token)])
 
     def answer(question: str, as_of: date | None, history: list[Turn]) -> Answer:
-        try:
-            return runtime().assistant.answer(question, as_of, history)
-        except ValueError as exc:
-            raise HTTPException(422, str(exc)) from exc
-        except NewsdeskError as exc:
-            raise HTTPException(503, str(exc)) from exc
+        return answering(lambda: runtime().assistant.answer(question, as_of, history))
 
     @router.post("/api/ask")
     def api_ask(body: AskRequest) -> dict:
         history = [Turn(t.question, t.answer) for t in body.history]
-        return ask_json(answer(body.question, body.as_of, history))
+        if not body.choices:
+            return ask_json(answer(body.question, body.as_of, history))
+        found, choice = answering(lambda: runtime().assistant.choose(body.question, body.choices, body.as_of, history))
+        return ask_json(found) | {"choice": choice.to_dict(body.choices)}
 
     @router.post("/api/ingest")
     def api_ingest(files: list[UploadFile] = File(...)) -> dict:  # noqa: B008 - FastAPI's declaration style

@@ -9,8 +9,10 @@ from datetime import date
 
 import prompts
 from assistant.answer import Answer, ExtractiveAnswerer
+from assistant.choices import Choice, answer_choices
 from assistant.followup import Turn, standalone
 from assistant.generative import GenerativeAnswerer
+from assistant.question import normalized_choices
 from assistant.retrieval import Retriever
 
 MAX_QUESTION_CHARS = 2000  # far beyond any real question; keeps a pasted article from becoming a query
@@ -45,6 +47,23 @@ class Assistant:
             hits = self.retriever.retrieve(query, k=max(depth, self.retriever.top_k), as_of=as_of)
             answer = self.answerer.answer(question, hits[: self.retriever.top_k], query, said)
         return replace(answer, passages=tuple(hits)) if depth > self.retriever.top_k else answer
+
+    def choose(
+        self,
+        question: str,
+        choices: Sequence[str],
+        as_of: date | None = None,
+        history: Sequence[Turn] = (),
+        depth: int = 0,
+    ) -> tuple[Answer, Choice]:
+        """A multiple-choice question: its answer, and the option the evidence backs best (cited by the sentence that
+        names it, when one does). A follow-up is read as its standalone rewrite, as `answer` reads it."""
+        options = normalized_choices(choices)
+        answer = self.answer(question, as_of, history, depth)
+        asked = answer.standalone or answer.question
+        with self._turns:
+            choice = answer_choices(self.answerer, self.retriever, asked, options, answer.passages, as_of)
+        return answer, choice
 
     def ask_stream(self, question: str, as_of: date | None = None, history: Sequence[Turn] = ()) -> Iterator[Answer]:
         """Answers whose text grows word by word; the last one is complete. Sources are known from the first."""

@@ -36,6 +36,24 @@ class Choice:
     support: Candidate | None  # the best answer sentence naming the chosen option, if any does
     evidence: tuple[Hit, ...] = ()  # the question's passages fused with each option's own, as many as `hits`
 
+    def to_dict(self, choices: Sequence[str]) -> dict:
+        """The JSON of `ask --json --choice` and of /api/ask with `choices`: the option and its citation, if any."""
+        cited = self.support
+        return {
+            "index": self.index,
+            "option": choices[self.index],
+            "citation": None
+            if cited is None
+            else {
+                "article_id": cited.hit.article_id,
+                "title": cited.hit.title,
+                "date": cited.hit.published.isoformat() if cited.hit.published else None,
+                "start": cited.start,
+                "end": cited.end,
+                "quote": cited.text,
+            },
+        }
+
 
 def answer_choices(
     answerer: ExtractiveAnswerer,

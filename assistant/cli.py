@@ -18,6 +18,7 @@ examples:
   newsdesk ask "What did Xi tell Medvedev?"
   newsdesk ask --json "Who is China's Permanent Representative to the UN?" | jq .citations
   newsdesk ask --as-of 2022-12-01 "What did China say about talks?"
+  newsdesk ask "Who is China's envoy to the UN?" --choice "Wang Yi" --choice "Zhang Jun" --choice "Qin Gang"
   newsdesk eval questions.jsonl --corpus articles.jsonl.gz --out runs/q1 --as-of-question-date
   newsdesk stats
   newsdesk serve                               # the chat page on http://127.0.0.1:7860
@@ -53,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="only articles up to this day")
     ask.add_argument("--json", action="store_true", help="print the answer, citations and passages as JSON")
+    ask.add_argument(
+        "--choice",
+        action="append",
+        metavar="OPTION",
+        help="an option of a multiple-choice question (repeat it for each option): newsdesk picks the option the "
+        "articles back best and cites the sentence naming it, or says that none names it",
+    )
 
     evaluate = commands.add_parser(
         "eval",
@@ -148,17 +156,26 @@ def _confirm(prompt: str) -> bool:
 
 def cmd_ask(args: argparse.Namespace, settings) -> int:
     from assistant.chat import normalized_question
-    from assistant.render import answer_as_text
+    from assistant.question import normalized_choices
+    from assistant.render import answer_as_text, choice_as_text
     from assistant.runtime import Runtime
 
-    try:
-        question = normalized_question(args.question)  # before the store and the model are opened
+    try:  # before the store and the model are opened
+        question = normalized_question(args.question)
+        options = normalized_choices(args.choice) if args.choice else []
     except ValueError as exc:
         print(f"newsdesk: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     with Runtime(settings) as runtime:
-        answer = runtime.assistant.answer(question, as_of=args.as_of)
-    print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else answer_as_text(answer))
+        if options:
+            answer, choice = runtime.assistant.choose(question, options, as_of=args.as_of)
+        else:
+            answer, choice = runtime.assistant.answer(question, as_of=args.as_of), None
+    if args.json:
+        data = answer.to_dict() | ({"choice": choice.to_dict(options)} if choice else {})
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(f"{choice_as_text(choice, options)}\n\n{answer_as_text(answer)}" if choice else answer_as_text(answer))
     return EXIT_OK
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from assistant.question import normalized_choices
 from index.articles import LoadError, parse_date
 
 
@@ -90,6 +91,8 @@ def _parse(record: object) -> EvalQuestion:
         answer_index = record.get("answer_index")
         if choices and not (isinstance(answer_index, int) and 0 <= answer_index < len(choices)):
             raise ValueError("field 'answer_index' must index into 'choices'")
+        if choices:
+            normalized_choices(choices)  # the reader's own limits, reported here as a bad line
         return EvalQuestion(
             id=str(record["id"]),
             question=_text(record, "question"),

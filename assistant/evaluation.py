@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer import Answer
-from assistant.choices import answer_choices
 from assistant.evalset import EvalQuestion
 from assistant.metrics import Outcome, outcomes, summarise
 from assistant.runtime import Runtime
@@ -32,13 +31,12 @@ class EvalOptions:
 def predict(runtime: Runtime, question: EvalQuestion, options: EvalOptions) -> dict:
     started = time.perf_counter()
     as_of = question.asked_on if options.as_of_question_date else None
-    answer = runtime.assistant.answer(question.question, as_of, depth=max(options.ks))
-    prediction = _prediction(question.id, answer)
     if question.choices:
-        assistant = runtime.assistant
-        choice = answer_choices(
-            assistant.answerer, assistant.retriever, question.question, question.choices, answer.passages, as_of
-        )
+        answer, choice = runtime.assistant.choose(question.question, question.choices, as_of, (), max(options.ks))
+    else:
+        answer, choice = runtime.assistant.answer(question.question, as_of, depth=max(options.ks)), None
+    prediction = _prediction(question.id, answer)
+    if choice is not None:
         prediction["choice_index"] = choice.index
         prediction["retrieved"] = [hit.article_id for hit in choice.evidence]  # what the choice was read from
         if choice.support is not None:  # the option is the answer; the sentence naming it is the citation

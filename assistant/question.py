@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -169,3 +170,19 @@ def option_role(option: str) -> str:
     if _NO_OPTION.fullmatch(text):
         return "none"
     return "own"
+
+
+MAX_CHOICES = 26
+MAX_OPTION_CHARS = 500
+
+
+def normalized_choices(choices: Sequence[str]) -> list[str]:
+    """The options with their whitespace collapsed, or a ValueError saying what is wrong with them."""
+    options = [" ".join(option.split()) for option in choices]
+    if not 2 <= len(options) <= MAX_CHOICES:
+        raise ValueError(f"give between 2 and {MAX_CHOICES} options to choose from, not {len(options)}")
+    if not all(options):
+        raise ValueError("an option is empty: every option needs some text")
+    if max(map(len, options)) > MAX_OPTION_CHARS:
+        raise ValueError(f"an option is longer than {MAX_OPTION_CHARS} characters")
+    return options

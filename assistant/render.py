@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from assistant.answer import Answer
+from assistant.choices import Choice
 from assistant.citations import Citation
 from index.ingest import IngestReport
 from index.store import Hit
@@ -31,6 +32,18 @@ def answer_as_text(answer: Answer) -> str:
             lines.append(f"  - {hit.title} ({when}) — {hit.article_id}, score {hit.score:.2f}")
             snippet = textwrap.shorten(hit.text, 240, placeholder=" …")
             lines += textwrap.wrap(snippet, _WIDTH, initial_indent="      ", subsequent_indent="      ")
+    return "\n".join(lines)
+
+
+def choice_as_text(choice: Choice, options: Sequence[str]) -> str:
+    lines = [f"Choice: {options[choice.index]}"]
+    cited = choice.support
+    if cited is None:
+        lines.append("  (no retrieved sentence names this option: it is the best-backed one, not a quoted fact)")
+    else:
+        when = cited.hit.published.isoformat() if cited.hit.published else "undated"
+        lines.append(f"  {cited.hit.title} ({when}) — {cited.hit.article_id}, chars {cited.start}-{cited.end}")
+        lines += textwrap.wrap(f"“{cited.text}”", _WIDTH, initial_indent="      ", subsequent_indent="       ")
     return "\n".join(lines)
 
 

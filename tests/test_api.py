@@ -37,7 +37,7 @@ def run_curl(command: str, base: str) -> str:
 
 def test_readme_curl_examples_work_as_printed(running_app):
     outputs = {command: run_curl(command, running_app.url) for command in readme_curl_commands()}
-    ask, follow_up, completion, stream, ingest = outputs.values()
+    ask, follow_up, choice, completion, stream, ingest = outputs.values()
 
     data = json.loads(ask)
     assert not data["abstained"] and data["citations"][0]["article_id"] == XI_ARTICLE
@@ -46,6 +46,10 @@ def test_readme_curl_examples_work_as_printed(running_app):
     data = json.loads(follow_up)
     assert data["standalone_question"] == "What else did they discuss? (Xi, Medvedev)"
     assert data["retrieved"][0]["article_id"] == XI_ARTICLE
+
+    data = json.loads(choice)["choice"]
+    assert data["option"] == "Zhang Jun" and data["index"] == 1
+    assert data["citation"]["article_id"] == UN_ARTICLE and "Zhang Jun" in data["citation"]["quote"]
 
     data = json.loads(completion)
     assert data["object"] == "chat.completion" and "Zhang Jun" in data["choices"][0]["message"]["content"]
@@ -86,6 +90,8 @@ def test_bad_questions_get_clear_errors(guarded_api):
     assert empty.status_code == 422 and "empty" in empty.json()["detail"]
     huge = guarded_api.post("/api/ask", json={"question": "why " * 25_000}, headers=auth)
     assert huge.status_code == 422
+    lonely = guarded_api.post("/api/ask", json={"question": "Who?", "choices": ["Zhang Jun"]}, headers=auth)
+    assert lonely.status_code == 422 and "between 2 and 26 options" in lonely.json()["detail"]
     no_user = guarded_api.post(
         "/v1/chat/completions", json={"messages": [{"role": "system", "content": "x"}]}, headers=auth
     )

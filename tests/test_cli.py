@@ -38,6 +38,9 @@ def test_ingest_then_ask_json_and_text(tmp_path):
     assert "Sources:" in text.stdout and XI_ARTICLE in text.stdout
     assert "China wants negotiations" in text.stdout
 
+    chosen = run_cli("ask", "Who is China's envoy to the UN?", "--choice", "Wang Yi", "--choice", "Zhang Jun", env=env)
+    assert chosen.stdout.startswith("Choice: Zhang Jun\n") and UN_ARTICLE in chosen.stdout.split("\n\n")[0]
+
     again = run_cli("ingest", "--json", str(SAMPLE), env=env)
     assert json.loads(again.stdout)["chunks_added"] == 0
 
