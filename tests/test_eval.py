@@ -104,3 +104,15 @@ def test_html_report_shows_its_plots_in_chromium(sample_run, visit):
     assert visit.page.locator("#plots polyline").count() == 1 and visit.page.locator("#plots rect").count() > 5
     visit.screenshot("eval-report")
     assert visit.outside == []
+
+
+def test_options_the_reader_cannot_take_are_a_named_bad_line(tmp_path):
+    path = tmp_path / "q.jsonl"
+    lines = [
+        {"id": "ok", "question": "Who?", "choices": ["Wang Yi", "Zhang Jun"], "answer_index": 1},
+        {"id": "blank", "question": "Who?", "choices": ["Wang Yi", "  "], "answer_index": 0},
+    ]
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    loaded = load_questions(path)
+    assert [q.id for q in loaded.questions] == ["ok"]
+    assert [str(e) for e in loaded.errors] == [f"{path}:2: an option is empty: every option needs some text"]
