@@ -229,9 +229,17 @@ def serve(settings: Settings) -> None:
     local = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     runtime.get().store.announce(app_url=f"http://{local}:{settings.port}")  # `newsdesk ingest` finds the app here
     server = create_server(settings, runtime.get, {"/widget": widget, "/": demo})
-    log.warning("newsdesk: Running on http://%s:%s (embed demo: /embed, API: /api/ask)", settings.host, settings.port)
+
+    class Announced(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            if self.started:  # the port is bound: said earlier, a browser (or a test) reading it met a refusal
+                log.warning("newsdesk: Running on http://%s:%s (embed demo: /embed, API: /api/ask)", host, port)
+
+    host, port = settings.host, settings.port
+
     try:
-        uvicorn.run(server, host=settings.host, port=settings.port, log_level="warning")
+        Announced(uvicorn.Config(server, host=host, port=port, log_level="warning")).run()
     finally:
         runtime.close()
 
