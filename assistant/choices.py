@@ -16,7 +16,7 @@ See docs/quality.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -129,15 +129,21 @@ def _naming_in(option: str, asked: set[str], passages: Sequence[Hit]) -> Candida
     Only a sentence naming every word of the option is a citation for it; without one the answer stays the extractive
     answer, so the chosen option is never shown as cited by a sentence that does not say it.
     """
-    terms = _option_words(option)
     best: tuple[float, Candidate | None] = (-1.0, None)
+    for hit, start, end, bag in _naming_sentences(_option_words(option), passages):
+        shared = _share(asked, bag)
+        if shared > best[0]:
+            best = (shared, Candidate(hit, hit.start + start, hit.start + end, hit.text[start:end], shared))
+    return best[1]
+
+
+def _naming_sentences(terms: set[str], passages: Sequence[Hit]) -> Iterator[tuple[Hit, int, int, set[str]]]:
+    """(passage, start, end in it, content terms) of every sentence naming all of `terms`."""
     for hit in passages:
         for start, end in sentence_spans(hit.text):
             bag = content_terms(hit.text[start:end])
-            shared = _share(asked, bag)
-            if terms <= bag and shared > best[0]:
-                best = (shared, Candidate(hit, hit.start + start, hit.start + end, hit.text[start:end], shared))
-    return best[1]
+            if terms <= bag:
+                yield hit, start, end, bag
 
 
 def _option_words(option: str) -> set[str]:
@@ -163,14 +169,10 @@ def _naming_closeness(
     names the option *and* says what the question asks about, where (1) only counts shared words."""
     named: list[list[str]] = []
     for option, read in zip(choices, passages, strict=True):
-        terms = _option_words(option)
-        found = {}
-        for hit in read:
-            for start, end in sentence_spans(hit.text):
-                text = hit.text[start:end]
-                bag = content_terms(text)
-                if terms <= bag:
-                    found[text] = _share(asked, bag)
+        found = {
+            hit.text[start:end]: _share(asked, bag)
+            for hit, start, end, bag in _naming_sentences(_option_words(option), read)
+        }
         named.append(sorted(found, key=found.get, reverse=True)[:_NAMING_COMPARED])
     texts = [t for group in named for t in group]
     if not texts:
