@@ -38,7 +38,9 @@ class Settings(BaseSettings):
     embedding_sha256: str = Field(DEFAULT_MODEL_SHA256, description="sha256 of model.safetensors; empty = skip")
     chunk_tokens: int = Field(200, ge=32, le=254, description="max word pieces per chunk (model window: 256)")
     dense_scope: Literal["all", "lead"] = Field(
-        "all", description="vectors per chunk (all) or one per article, headline + lead, shared by its chunks (lead)"
+        "all",
+        description="vectors per chunk (all) or one per article, headline + lead, shared by its chunks (lead);"
+        " chosen for a new store, which keeps its own",
     )
     max_article_mb: float = Field(5.0, gt=0, description="largest single article (file or JSONL line) ingested")
     ingest_batch_articles: int = Field(64, ge=1, description="articles per embed+upsert round during ingest")

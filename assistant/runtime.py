@@ -16,10 +16,26 @@ from assistant.config import Settings
 from assistant.generative import GenerativeAnswerer, build_llm
 from assistant.retrieval import Retriever
 from index.embedding import OFFLINE_ENV, Embedder, SentenceTransformerEmbedder
+from index.errors import EmbeddingModelError
 from index.ingest import IngestOptions, IngestReport, ingest
 from index.lexical import LexicalIndex
 from index.store import ChunkStore
 from index.uploads import Upload, stage_uploads
+
+
+def settings_for_store(settings: Settings, recorded: dict[str, str], location: str) -> Settings:
+    """The store's own record wins over settings that only choose for a new store: its dense scope is followed (a
+    `lead` store queried chunk by chunk would fill the results with one article's shared vector), and a store whose
+    vectors another model made is refused, since they are not comparable with this model's."""
+    model = recorded.get("embedding_model")
+    if model and model != settings.embedding_model:
+        raise EmbeddingModelError(
+            f"the store at {location} was built with the embedding model {model!r}, not {settings.embedding_model!r}:"
+            f" its vectors cannot be compared with another model's. Set NEWSDESK_EMBEDDING_MODEL={model}, or use a"
+            " new store (NEWSDESK_STORE_PATH) or collection (NEWSDESK_COLLECTION) for the other model"
+        )
+    scope = recorded.get("dense_scope")
+    return settings.model_copy(update={"dense_scope": scope}) if scope else settings
 
 
 class Runtime:
@@ -28,9 +44,14 @@ class Runtime:
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         for key, value in OFFLINE_ENV.items():
             os.environ.setdefault(key, value)
-        self.settings = settings
         self._writing = threading.Lock()  # one ingest at a time; questions keep being answered meanwhile
-        self.store = ChunkStore(settings.store_path, settings.chroma_url, settings.collection)
+        recipe = {"embedding_model": settings.embedding_model, "dense_scope": settings.dense_scope}
+        self.store = ChunkStore(settings.store_path, settings.chroma_url, settings.collection, recipe)
+        try:
+            self.settings = settings_for_store(settings, self.store.recipe, self.store.location)
+        except EmbeddingModelError:
+            self.store.close()
+            raise
         if embedder is not None:
             self.embedder = embedder  # a loaded model can be shared (tests, benchmarks) instead of loaded again
 

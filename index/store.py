@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,6 +16,7 @@ from index.errors import StoreUnavailableError
 from index.store_lock import StoreLock
 
 _READ_PAGE = 5000
+_RECIPE_KEY = "newsdesk_"  # collection metadata keys under which the store records how its vectors were made
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class StoreStats:
     oldest: date | None
     newest: date | None
     location: str
+    embedding_model: str = ""  # "" for a store built before stores recorded it
+    dense_scope: str = ""
 
 
 def day_number(day: date) -> int:
@@ -79,8 +82,17 @@ def chunk_metadata(article: Article, chunk: Chunk, text_fingerprint: str, n_chun
 class ChunkStore:
     """One Chroma collection; the embedded store is locked to this process for as long as it is open."""
 
-    def __init__(self, path: str | Path = "", url: str = "", collection: str = "newsdesk"):
+    def __init__(
+        self,
+        path: str | Path = "",
+        url: str = "",
+        collection: str = "newsdesk",
+        recipe: Mapping[str, str] | None = None,
+    ):
+        """`recipe` (embedding model, dense scope) is recorded in a new or empty collection; `self.recipe` is what the
+        collection holds, so a caller can refuse a store whose vectors another model made."""
         os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+        recipe = dict(recipe or {})
         self.location = url or str(Path(path).expanduser())
         self._lock: StoreLock | None = None
         self._count: int | None = None  # see count()
@@ -96,13 +108,19 @@ class ChunkStore:
             self._client = _persistent_client(Path(self.location))
         try:
             collection_api = self._client.get_or_create_collection(
-                collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                collection, embedding_function=None, metadata={"hnsw:space": "cosine", **_recipe_metadata(recipe)}
             )
         except Exception as exc:
             self.close()
             raise StoreUnavailableError(f"cannot open collection {collection!r} at {self.location}: {exc}") from exc
         self._collection = _ServerGuard(collection_api, url) if url else collection_api
         self.max_batch = self._client.get_max_batch_size()
+        self.recipe = _recorded_recipe(collection_api.metadata)
+        if recipe and self.recipe != recipe and self.count() == 0:
+            # Nothing stored yet, so nothing to contradict. The cosine space lives on in the collection's
+            # configuration: Chroma refuses to have it restated here.
+            self._collection.modify(metadata=_recipe_metadata(recipe))
+            self.recipe = recipe
 
     def close(self) -> None:
         client = getattr(self, "_client", None)
@@ -242,7 +260,10 @@ class ChunkStore:
                 days.append(str(meta["published"]))
         oldest = date.fromisoformat(min(days)) if days else None
         newest = date.fromisoformat(max(days)) if days else None
-        return StoreStats(self.count(), len(articles), oldest, newest, self.location)
+        recipe = self.recipe
+        return StoreStats(
+            self.count(), len(articles), oldest, newest, self.location, *(recipe.get(k, "") for k in _STATED)
+        )
 
 
 class _ServerGuard:
@@ -271,6 +292,17 @@ class _ServerGuard:
                 ) from exc
 
         return guarded
+
+
+_STATED = ("embedding_model", "dense_scope")  # the recipe entries StoreStats shows, in its field order
+
+
+def _recipe_metadata(recipe: Mapping[str, str]) -> dict[str, str]:
+    return {_RECIPE_KEY + key: value for key, value in recipe.items()}
+
+
+def _recorded_recipe(metadata: Mapping[str, Any] | None) -> dict[str, str]:
+    return {k.removeprefix(_RECIPE_KEY): str(v) for k, v in (metadata or {}).items() if k.startswith(_RECIPE_KEY)}
 
 
 def _hit(chunk_id: str, text: str, meta: dict, score: float) -> Hit:

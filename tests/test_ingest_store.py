@@ -2,10 +2,15 @@
 
 import json
 import shutil
+import time
+
+import pytest
 
 from index.articles import load_articles
 from index.chunking import split_article
 from index.cleaning import clean_article
+from index.embedding import DEFAULT_MODEL
+from index.errors import EmbeddingModelError
 from index.ingest import ingest
 from tests.conftest import SAMPLE, UN_ARTICLE
 
@@ -86,3 +91,46 @@ def test_count_follows_every_write(store, embedder):
     assert store.count() == full - un_chunks > 0
     ingest([SAMPLE], store, embedder)
     assert store.count() == full
+
+
+@pytest.fixture(params=["embedded", "server"])
+def store_settings(request, tmp_path):
+    """Settings for a fresh embedded store or a fresh collection on the test session's `chroma run` server."""
+    from assistant.config import Settings
+
+    if request.param == "embedded":
+        return Settings(store_path=tmp_path / "store")
+    return Settings(chroma_url=request.getfixturevalue("chroma_server"), collection=f"t{time.time_ns()}")
+
+
+def test_store_records_its_model_and_scope_and_is_read_as_built(store_settings, embedder):
+    """Settings choose only for a new store: a `lead` store is queried as one whatever NEWSDESK_DENSE_SCOPE says,
+    and settings naming another embedding model are refused (its vectors would be compared with this model's)."""
+    from assistant.runtime import Runtime
+
+    with Runtime(store_settings.model_copy(update={"dense_scope": "lead"}), embedder=embedder) as runtime:
+        runtime.ingest([SAMPLE])
+    with Runtime(store_settings, embedder=embedder) as runtime:
+        assert store_settings.dense_scope == "all"
+        assert runtime.settings.dense_scope == "lead" and runtime.assistant.retriever.lead_vectors
+        stats = runtime.store.stats()
+        assert (stats.embedding_model, stats.dense_scope) == (DEFAULT_MODEL, "lead")
+        assert runtime.store.collection.configuration["hnsw"]["space"] == "cosine"
+    other = store_settings.model_copy(update={"embedding_model": "intfloat/e5-small-v2"})
+    with pytest.raises(EmbeddingModelError, match=f"built with the embedding model '{DEFAULT_MODEL}'"):
+        Runtime(other, embedder=embedder)
+    with Runtime(store_settings, embedder=embedder) as runtime:  # the refused runtime let go of the store
+        assert runtime.store.count() > 0
+
+
+def test_an_empty_unrecorded_store_takes_the_recipe_it_is_opened_with(tmp_path):
+    from index.store import ChunkStore
+
+    with ChunkStore(tmp_path / "store") as legacy:
+        assert legacy.recipe == {}
+    recipe = {"embedding_model": "m", "dense_scope": "lead"}
+    with ChunkStore(tmp_path / "store", recipe=recipe) as store:
+        assert store.recipe == recipe
+        assert store.collection.configuration["hnsw"]["space"] == "cosine"  # restating metadata kept the space
+    with ChunkStore(tmp_path / "store") as reopened:
+        assert reopened.recipe == recipe
