@@ -84,11 +84,15 @@ class Runtime:
             self.settings.max_article_bytes,
         )
         with self._writing:
-            if self.lexical is not None:
-                self.lexical.mark_stale()  # a crash before the rebuild below leaves the mark: rebuilt on next use
+            if self.lexical is None:
+                return ingest(paths, self.store, self.embedder, options)
+            was_stale = self.lexical.is_stale()
+            self.lexical.mark_stale()  # a crash before the rebuild below leaves the mark: rebuilt on next use
             report = ingest(paths, self.store, self.embedder, options)
-            if self.lexical is not None and (report.chunks_added or report.articles):
+            if report.added or report.chunks_added or was_stale:
                 self.lexical.rebuild(self.store)
+            else:  # nothing written (e.g. eval's --corpus over a built store): no minute-long rebuild of the same index
+                self.lexical.clear_stale()
             return report
 
     def ingest_uploads(self, uploads: Iterable[Upload], max_bytes: int, progress: bool = False) -> IngestReport:

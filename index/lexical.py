@@ -56,6 +56,10 @@ class LexicalIndex:
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / STALE_MARK).touch()
 
+    def clear_stale(self) -> None:
+        """For a writer that marked the index stale and then wrote nothing: what is saved still matches the store."""
+        (self.folder / STALE_MARK).unlink(missing_ok=True)
+
     def ensure_current(self, store: ChunkStore) -> None:
         """Load the saved index, or rebuild it when it is stale, missing or holds another number of chunks."""
         with self._guard:
@@ -99,7 +103,7 @@ class LexicalIndex:
             partial.rename(self.folder / "bm25")
         self._bm25, self._ids, self._days = bm25, ids, np.asarray(days, dtype=np.int32)
         self._clusters = dict(zip(ids, clusters, strict=True))
-        (self.folder / STALE_MARK).unlink(missing_ok=True)
+        self.clear_stale()
 
     def _load(self) -> bool:
         import bm25s

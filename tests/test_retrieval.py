@@ -45,6 +45,14 @@ def test_lexical_index_follows_reingest_and_changed_articles(tmp_path, embedder)
         runtime.lexical.ensure_current(runtime.store)
         assert not (folder / STALE_MARK).exists()
         assert runtime.lexical.size == runtime.store.count()
+        saved = folder / "bm25" / "newsdesk.json"
+        before = saved.stat().st_mtime_ns
+        runtime.ingest([corpus])  # nothing new: the saved index still matches the store and is not rebuilt
+        assert saved.stat().st_mtime_ns == before and not runtime.lexical.is_stale()
+        runtime.lexical.mark_stale()  # a killed run's mark is honoured even by a run that writes nothing
+        runtime.ingest([corpus])
+        assert saved.stat().st_mtime_ns > before and not runtime.lexical.is_stale()
+        assert runtime.lexical.size == runtime.store.count()
 
 
 def test_lead_scope_embeds_once_per_article_and_still_answers(tmp_path, embedder):
