@@ -17,6 +17,24 @@ _NUMBER = re.compile(
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _DATE = re.compile(rf"\b({_MONTHS}|{_DAYS}|yesterday|today|tomorrow|last (week|month|year))\b|\b(19|20)\d\d\b", re.I)
+_PLACE = re.compile(r"\b(?:in|at|from|near|to|inside|outside|across)\s+(?:the\s+)?([A-Z][\w’'\-]*)")
+_SPEECH = re.compile(
+    r"\b(?:said|says|told|tells|stated|stressed|added|noted|announced|warned|claimed|wrote|emphasi[sz]ed|insisted"
+    r"|argued|explained|declared|urged)\b|[“\"][^”\"]{12,}[”\"]",
+    re.I,
+)
+_ASKS_SPEECH = re.compile(
+    r"what (?:did|does|do|has|have|had|will|would) .+\b(?:say|tell|state|stress|announce|claim|write|add|note|warn"
+    r"|argue|emphasi[sz]e|declare|urge|promise|insist|explain)\b",
+    re.I,
+)
+_ASKS_ROLE = re.compile(r"what (?:is |was )?(?:the |his |her |their )?(?:position|post|title|job|office)\b", re.I)
+_TITLE = re.compile(
+    r"\b(?:president|chairman|chairwoman|chair|minister|secretary|spokes(?:man|woman|person)|representative"
+    r"|ambassador|chancellor|envoy|director|chief|head|leader|governor|mayor|senator|commander|ceo|founder"
+    r"|deputy|adviser|advisor|premier|judge|editor|coach|captain|member)\b",
+    re.I,
+)
 _ALL_OPTIONS = re.compile(r"(?:all|both) of (?:the above|these|them|the (?:above|preceding) options)|both", re.I)
 _NO_OPTION = re.compile(r"(?:none|neither) of (?:the above|these|them|the (?:above|preceding) options)|neither", re.I)
 _EXCEPTION = re.compile(
@@ -72,7 +90,7 @@ class QuestionProfile:
     text: str
     terms: frozenset[str]
     names: tuple[str, ...]
-    wants: str  # person | date | number | place | other
+    wants: str  # person | date | number | place | speech | role | other
 
 
 def profile(question: str) -> QuestionProfile:
@@ -124,6 +142,10 @@ def answer_kind(question: str) -> str:
         return "number"
     if re.match(r"where\b|in (what|which) (city|country|state|place)\b", lower):
         return "place"
+    if _ASKS_SPEECH.match(lower):
+        return "speech"
+    if _ASKS_ROLE.match(lower):
+        return "role"
     return "other"
 
 
@@ -133,8 +155,14 @@ def has_kind(sentence: str, kind: str, question: QuestionProfile) -> bool:
         return bool(_DATE.search(sentence))
     if kind == "number":
         return bool(_NUMBER.search(sentence))
-    if kind in ("person", "place"):
-        known = {normalise(w) for name in question.names for w in name.split()} | set(question.terms)
+    if kind == "speech":  # a quotation or a verb of saying: what was said, not only who met whom
+        return bool(_SPEECH.search(sentence))
+    if kind == "role":
+        return bool(_TITLE.search(sentence))
+    known = {normalise(w) for name in question.names for w in name.split()} | set(question.terms)
+    if kind == "place":  # a name after "in", "at", "from"…: "in Beijing", not any capitalised word
+        return any(normalise(m.group(1)) not in known for m in _PLACE.finditer(sentence))
+    if kind == "person":
         return any(normalise(w) not in known for m in _NAME.finditer(sentence) for w in m.group().split())
     return False
 

@@ -36,6 +36,40 @@ def test_china_permanent_representative_is_zhang_jun(sample_runtime):
     assert_quotes_are_verbatim(answer)
 
 
+def test_where_question_quotes_the_sentence_naming_the_place(sample_runtime):
+    """Every top sentence names Xi and Medvedev; only one says where they met ("in Beijing")."""
+    answer = sample_runtime.assistant.answer("Where did Xi meet Medvedev?")
+    assert any(c.article_id == XI_ARTICLE and "in Beijing" in c.quote for c in answer.citations), answer.text
+    assert_quotes_are_verbatim(answer)
+
+
+def test_what_someone_said_is_answered_with_what_they_said(sample_runtime):
+    """Beside the sentence that names Wang Yi in full to say a phone call happened, one that quotes him."""
+    answer = sample_runtime.assistant.answer("What did Wang Yi say?")
+    assert any(
+        c.article_id == "003_672c8eb654738f91" and "Wang stressed that “" in c.quote for c in answer.citations
+    ), answer.text
+    assert_quotes_are_verbatim(answer)
+
+
+def test_question_kinds():
+    from assistant.question import answer_kind, has_kind, profile
+
+    kinds = {
+        "Where did Xi meet Medvedev?": "place",
+        "What did Wang Yi say?": "speech",
+        "What did Xi tell German Chancellor Olaf Scholz?": "speech",
+        "What position does Medvedev hold?": "role",
+        "What does Beijing oppose?": "other",
+    }
+    assert {q: answer_kind(q) for q in kinds} == kinds
+    where = profile("Where did Xi meet Medvedev?")
+    assert has_kind("Xi met Medvedev in Beijing on Wednesday.", "place", where)
+    assert not has_kind("Xi Jinping met Medvedev to discuss Ukraine.", "place", where)  # names, but no place named
+    assert has_kind("“We want peace,” he said.", "speech", where)
+    assert not has_kind("The phone call lasted an hour.", "speech", where)
+
+
 def test_world_cup_question_abstains_but_lists_closest_passages(sample_runtime):
     answer = sample_runtime.assistant.answer("Who won the 2022 FIFA World Cup?")
     assert answer.abstained
