@@ -23,6 +23,12 @@ _DENSE, _LEXICAL, _PASSAGE, _KIND_BONUS = 0.55, 0.3, 0.15, 0.1
 _FOLLOWER_MARGIN = 0.12  # a second or third sentence must score nearly as well as the best one
 _REDUNDANT = 0.6  # term overlap above which a sentence repeats one already chosen
 _CITED_SENTENCE = re.compile(r"\s*\[\d+\]\s*")  # the markers that end each quoted sentence of an answer
+# "This was stated by Zhang Jun …", "This is reported by Bloomberg.": alone it says who said something, not what.
+_POINTS_BACK = re.compile(
+    r"(?:this|that|these|those|it|such|the (?:statement|remarks?|comments?|words))\b[^.]{0,80}?"
+    r"\b(?:stated|said|reported|announced|noted|declared|written|mentioned|according)\b",
+    re.I,
+)
 _EMBEDDED = 10  # sentences embedded per question: 16 → 10 cut ask p50 195 → 134 ms (Jan), answers as good (docs)
 
 
@@ -146,10 +152,14 @@ def choose(candidates: list[Candidate]) -> list[Candidate]:
 
 
 def _sentences(hits: Sequence[Hit]) -> list[tuple[Hit, int, int, str]]:
+    """Each sentence of the passages once; one that points back ("This was stated by …") keeps the one before it."""
     seen: set[str] = set()
     found = []
     for hit in hits:
-        for start, end in sentence_spans(hit.text):
+        spans = sentence_spans(hit.text)
+        for number, (start, end) in enumerate(spans):
+            if number and _POINTS_BACK.match(hit.text, start):
+                start = spans[number - 1][0]
             text = hit.text[start:end]
             key = " ".join(text.lower().split())
             if len(text) >= _MIN_CHARS and key not in seen:

@@ -52,6 +52,15 @@ def test_what_someone_said_is_answered_with_what_they_said(sample_runtime):
     assert_quotes_are_verbatim(answer)
 
 
+def test_a_sentence_pointing_back_is_quoted_with_the_one_it_points_to(sample_runtime):
+    """ "This was stated by … Zhang Jun …" alone says who spoke, not what he said."""
+    answer = sample_runtime.assistant.answer("What did Zhang Jun say?")
+    first = answer.citations[0]
+    assert first.article_id == UN_ARTICLE, answer.text
+    assert first.quote.startswith("China hopes that Ukraine will respond") and "This was stated by" in first.quote
+    assert_quotes_are_verbatim(answer)
+
+
 def test_question_kinds():
     from assistant.question import answer_kind, has_kind, profile
 
