@@ -23,12 +23,20 @@ _DENSE, _LEXICAL, _PASSAGE, _KIND_BONUS = 0.55, 0.3, 0.15, 0.1
 _FOLLOWER_MARGIN = 0.12  # a second or third sentence must score nearly as well as the best one
 _REDUNDANT = 0.6  # term overlap above which a sentence repeats one already chosen
 _CITED_SENTENCE = re.compile(r"\s*\[\d+\]\s*")  # the markers that end each quoted sentence of an answer
-# "This was stated by Zhang Jun …", "This is reported by Bloomberg.": alone it says who said something, not what.
+# "This was stated by Zhang Jun …", "This is reported by Bloomberg.", "According to the ministry.": alone, such a
+# sentence says who said something, not what.
 _POINTS_BACK = re.compile(
-    r"(?:this|that|these|those|it|such|the (?:statement|remarks?|comments?|words))\b[^.]{0,80}?"
+    r"(?:this|that|these|those|such|the (?:statement|remarks?|comments?|words))\b[^.]{0,80}?"
     r"\b(?:stated|said|reported|announced|noted|declared|written|mentioned|according)\b",
     re.I,
 )
+_BARE_SOURCE = re.compile(r"according to [^,;:.]{0,100}\.?", re.I)  # "According to an account by the ministry."
+
+
+def _points_back(sentence: str) -> bool:
+    return bool(_POINTS_BACK.match(sentence) or _BARE_SOURCE.fullmatch(sentence.strip()))
+
+
 _EMBEDDED = 10  # sentences embedded per question: 16 → 10 cut ask p50 195 → 134 ms (Jan), answers as good (docs)
 
 
@@ -158,7 +166,7 @@ def _sentences(hits: Sequence[Hit]) -> list[tuple[Hit, int, int, str]]:
     for hit in hits:
         spans = sentence_spans(hit.text)
         for number, (start, end) in enumerate(spans):
-            if number and _POINTS_BACK.match(hit.text, start):
+            if number and _points_back(hit.text[start:end]):
                 start = spans[number - 1][0]
             text = hit.text[start:end]
             key = " ".join(text.lower().split())

@@ -1,4 +1,4 @@
-"""Remove web boilerplate lines (ad markers, "Also read:", share/tag rows, comment forms) from article text.
+"""Remove web boilerplate lines (ad markers, "Also read:" and the headline it links, share/tag rows, comment forms).
 
 Conservative on purpose: only whole lines that match a known boilerplate shape go, so no sentence of the story is
 ever lost. The cleaned text is what gets stored, and every chunk offset refers to it.
@@ -32,6 +32,10 @@ _BOILERPLATE = [
 ]
 _LINE_RE = re.compile(r"^[ \t]*(?:" + "|".join(_BOILERPLATE) + r")[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _MAX_BOILERPLATE_LINE = 120
+# A label that ends in a separator and nothing else ("Also read:") puts the linked headline on the next line.
+_LINK_LABEL = re.compile(
+    r"(also read|read also|read more|see also|related( stories| articles)?|must read)\s*[:»>]", re.I
+)
 _BLANK_RUNS = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
 _FOOTNOTE_MARKERS = re.compile(r"[ \t]*\[\d{1,3}\]")
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
@@ -45,7 +49,15 @@ def is_boilerplate(line: str) -> bool:
 
 def clean_text(text: str) -> str:
     text = _FOOTNOTE_MARKERS.sub("", _INVISIBLE.sub("", text))
-    kept = [line for line in text.split("\n") if not is_boilerplate(line)]
+    kept: list[str] = []
+    link_title_next = False
+    for line in text.split("\n"):
+        if link_title_next and line.strip() and len(line.strip()) <= _MAX_BOILERPLATE_LINE:
+            link_title_next = False
+            continue  # the headline of the story an "Also read:" line links to, not this story's text
+        link_title_next = bool(_LINK_LABEL.fullmatch(line.strip()))
+        if not is_boilerplate(line):
+            kept.append(line)
     return _BLANK_RUNS.sub("\n\n", "\n".join(kept)).strip()
 
 

@@ -30,3 +30,8 @@ def test_story_lines_that_look_like_boilerplate_stay():
 def test_clean_text_keeps_story_and_collapses_gaps():
     raw = "Headline here\n\n- Advertisement -\n\nXi spoke on Friday.\n\n\n\nAlso read: other\nHe left."
     assert clean_text(raw) == "Headline here\n\nXi spoke on Friday.\n\nHe left."
+
+
+def test_the_headline_an_also_read_label_links_to_goes_with_it():
+    raw = "Xi spoke on Friday.\n\nAlso read:\nZelensky in Lithuania: documents signed\nHe left.\n\nMust read\nXi came."
+    assert clean_text(raw) == "Xi spoke on Friday.\n\nHe left.\n\nXi came."  # "Must read" links nothing: no colon

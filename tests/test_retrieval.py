@@ -27,7 +27,7 @@ def test_lexical_index_follows_reingest_and_changed_articles(tmp_path, embedder)
         (corpus / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
     with Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder) as runtime:
         runtime.ingest([corpus])
-        assert runtime.lexical.size == runtime.store.count() == 18
+        assert runtime.lexical.size == runtime.store.count() == 17
         changed = corpus / "002_407555052ac68120.txt"
         changed.write_text("Quillfeather harbour reopened after the storm, the mayor said.\n", encoding="utf-8")
         runtime.ingest([corpus])
@@ -65,7 +65,7 @@ def test_lead_scope_embeds_once_per_article_and_still_answers(tmp_path, embedder
         by_article: dict[str, list] = {}
         for vector, meta in zip(stored["embeddings"], stored["metadatas"], strict=True):
             by_article.setdefault(meta["article_id"], []).append(np.asarray(vector))
-        assert len(stored["ids"]) == 18 and any(len(vectors) > 1 for vectors in by_article.values())
+        assert len(stored["ids"]) == 17 and any(len(vectors) > 1 for vectors in by_article.values())
         assert all(np.allclose(vectors[0], v) for vectors in by_article.values() for v in vectors)
         answer = runtime.assistant.answer("Who is China's Permanent Representative to the UN?")
         assert answer.citations[0].article_id.startswith("002_") and "Zhang Jun" in answer.text
