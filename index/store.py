@@ -260,10 +260,8 @@ class ChunkStore:
                 days.append(str(meta["published"]))
         oldest = date.fromisoformat(min(days)) if days else None
         newest = date.fromisoformat(max(days)) if days else None
-        recipe = self.recipe
-        return StoreStats(
-            self.count(), len(articles), oldest, newest, self.location, *(recipe.get(k, "") for k in _STATED)
-        )
+        recorded = (self.recipe.get(key, "") for key in _STATED)
+        return StoreStats(self.count(), len(articles), oldest, newest, self.location, *recorded)
 
 
 class _ServerGuard:
