@@ -15,6 +15,7 @@ from pydantic_settings import (
 )
 
 from index.embedding import DEFAULT_MODEL, DEFAULT_MODEL_SHA256
+from index.query_encoder import DEFAULT_QUERY_ENCODER, DEFAULT_QUERY_ENCODER_SHA256
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,12 @@ class Settings(BaseSettings):
     collection: str = Field("newsdesk", description="Chroma collection name")
     embedding_model: str = Field(DEFAULT_MODEL, description="model package, directory or hub name")
     embedding_sha256: str = Field(DEFAULT_MODEL_SHA256, description="sha256 of model.safetensors; empty = skip")
+    query_encoder: str = Field(
+        DEFAULT_QUERY_ENCODER,
+        description="int8 ONNX copy of the embedding model for questions (package, .onnx file or directory);"
+        " used only if it agrees with the embedding model; empty = questions go through the embedding model",
+    )
+    query_encoder_sha256: str = Field(DEFAULT_QUERY_ENCODER_SHA256, description="sha256 of the .onnx; empty = skip")
     chunk_tokens: int = Field(200, ge=32, le=254, description="max word pieces per chunk (model window: 256)")
     dense_scope: Literal["all", "lead"] = Field(
         "all",

@@ -46,18 +46,22 @@ class Retriever:
         self.lexical = lexical
         self.lead_vectors = lead_vectors  # one vector per article, shared by its chunks (dense_scope "lead")
 
-    def dense_articles(self, question: str, n: int, where: dict | None) -> list[Hit]:
-        """The n best articles by dense similarity, each by one chunk (its first, when chunks share a vector)."""
+    def dense_articles(self, question: str, n: int, where: dict | None) -> list[str]:
+        """The chunk ids of the n best articles by dense similarity, one chunk each (the first, when chunks share a
+        vector). Ids only: Chroma's metadata read would be most of the query's time."""
         vector = self.embedder.embed_query(question)
         if self.lead_vectors:
             first = {"chunk_index": 0}
-            return self.store.query(vector, n, {"$and": [where, first]} if where else first)
+            return self.store.query_ids(vector, n, {"$and": [where, first]} if where else first)
+        ranked = self.store.query_ids(vector, n * OVER_FETCH, where)
+        owners = self._articles(ranked)
         seen: set[str] = set()
         found = []
-        for hit in self.store.query(vector, n * OVER_FETCH, where):
-            if hit.article_id not in seen:
-                seen.add(hit.article_id)
-                found.append(hit)
+        for chunk_id in ranked:
+            article_id = owners.get(chunk_id, chunk_id)
+            if article_id not in seen:
+                seen.add(article_id)
+                found.append(chunk_id)
         return found[:n]
 
     def lexical_hits(self, query: str, k: int, as_of: date | None = None) -> list[Hit]:
@@ -75,37 +79,43 @@ class Retriever:
         where = {"published_day": {"$lte": day}} if day is not None else None
         if self.lexical is None:
             return self.store.query(self.embedder.embed_query(question), k, where)
-        dense = self.dense_articles(question, k * OVER_FETCH, where)
         self.lexical.ensure_current(self.store)
+        dense = self.dense_articles(question, k * OVER_FETCH, where)
         lexical = self.lexical.search(question, k * OVER_FETCH, day)
-        fused = fuse([[chunk_id for chunk_id, _ in lexical], [h.chunk_id for h in dense]])  # first list wins ties
-        known = {h.chunk_id: h for h in dense}
-        missing = [chunk_id for chunk_id, _ in fused[: k * OVER_FETCH] if chunk_id not in known]
-        known |= {h.chunk_id: h for h in self.store.get_hits(missing, [0.0] * len(missing))}
-        return self._cut(fused, known, k)
+        fused = fuse([[chunk_id for chunk_id, _ in lexical], dense])  # first list wins ties
+        kept = self._cut(fused, self._articles([chunk_id for chunk_id, _ in fused]), k)
+        return self.store.get_hits([chunk_id for chunk_id, _ in kept], [score for _, score in kept])
 
     def merge(self, rankings: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
         """Several searches' passages fused into one list, cut as `retrieve` cuts (the first ranking wins ties)."""
         fused = fuse([[h.chunk_id for h in ranking] for ranking in rankings])
-        return self._cut(fused, {h.chunk_id: h for ranking in rankings for h in ranking}, k)
+        known = {h.chunk_id: h for ranking in rankings for h in ranking}
+        kept = self._cut(fused, {chunk_id: hit.article_id for chunk_id, hit in known.items()}, k)
+        return [replace(known[chunk_id], score=score) for chunk_id, score in kept]
 
-    def _cut(self, fused: Sequence[tuple[str, float]], known: dict[str, Hit], k: int) -> list[Hit]:
-        """The best k passages, one article per story cluster and at most PER_ARTICLE passages per article."""
+    def _articles(self, ids: Sequence[str]) -> dict[str, str]:
+        """chunk id → article id from the BM25 index's record; Chroma is asked only for chunks it lacks."""
+        owners = {i: a for i in ids if (a := self.lexical.article_of(i) if self.lexical else None) is not None}
+        return owners | self.store.article_ids([i for i in ids if i not in owners])
+
+    def _cut(self, fused: Sequence[tuple[str, float]], owners: dict[str, str], k: int) -> list[tuple[str, float]]:
+        """The best k (chunk id, score) pairs, one article per story cluster and at most PER_ARTICLE passages per
+        article; scores relative to the best."""
         best = fused[0][1] if fused else 1.0
-        kept: list[Hit] = []
+        kept: list[tuple[str, float]] = []
         story_owner: dict[str, str] = {}  # story cluster → the one article that speaks for it
         per_article: dict[str, int] = {}
         for chunk_id, score in fused:
-            hit = known.get(chunk_id)
-            if hit is None:
-                continue
-            story = self.lexical.story_of(chunk_id, hit.article_id) if self.lexical else hit.article_id
-            if story_owner.setdefault(story, hit.article_id) != hit.article_id:
+            article_id = owners.get(chunk_id)
+            if article_id is None:
+                continue  # deleted since it was ranked
+            story = self.lexical.story_of(chunk_id, article_id) if self.lexical else article_id
+            if story_owner.setdefault(story, article_id) != article_id:
                 continue  # a syndicated copy of a story already in the context
-            if per_article.get(hit.article_id, 0) == PER_ARTICLE:
+            if per_article.get(article_id, 0) == PER_ARTICLE:
                 continue
-            per_article[hit.article_id] = per_article.get(hit.article_id, 0) + 1
-            kept.append(replace(hit, score=score / best))
+            per_article[article_id] = per_article.get(article_id, 0) + 1
+            kept.append((chunk_id, score / best))
             if len(kept) == k:
                 break
         return kept

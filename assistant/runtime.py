@@ -19,6 +19,7 @@ from index.embedding import OFFLINE_ENV, Embedder, SentenceTransformerEmbedder
 from index.errors import EmbeddingModelError
 from index.ingest import IngestOptions, IngestReport, ingest
 from index.lexical import LexicalIndex
+from index.query_encoder import load_query_encoder
 from index.store import ChunkStore
 from index.uploads import Upload, stage_uploads
 
@@ -36,6 +37,13 @@ def settings_for_store(settings: Settings, recorded: dict[str, str], location: s
         )
     scope = recorded.get("dense_scope")
     return settings.model_copy(update={"dense_scope": scope}) if scope else settings
+
+
+def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """The embedding model, with its int8 copy for questions when one is set and agrees with it."""
+    model = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_sha256)
+    model.query_encoder = load_query_encoder(settings.query_encoder, settings.query_encoder_sha256, model)
+    return model
 
 
 class Runtime:
@@ -57,7 +65,7 @@ class Runtime:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return SentenceTransformerEmbedder(self.settings.embedding_model, self.settings.embedding_sha256)
+        return load_embedder(self.settings)
 
     @cached_property
     def lexical(self) -> LexicalIndex | None:

@@ -34,6 +34,7 @@ class LexicalIndex:
         self._ids: list[str] = []
         self._days = np.zeros(0, dtype=np.int32)
         self._clusters: dict[str, str] = {}  # chunk id → story cluster (see near_duplicates)
+        self._articles: dict[str, str] = {}  # chunk id → article id: retrieval ranks ids without reading Chroma
         self._guard = threading.Lock()
         self._stem = _stemmer()
 
@@ -51,6 +52,9 @@ class LexicalIndex:
     def story_of(self, chunk_id: str, article_id: str) -> str:
         """The story cluster of a chunk; a chunk newer than the index is its own article's story."""
         return self._clusters.get(chunk_id, article_id)
+
+    def article_of(self, chunk_id: str) -> str | None:
+        return self._articles.get(chunk_id)
 
     def mark_stale(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -97,12 +101,13 @@ class LexicalIndex:
             partial = self.folder.with_name(self.folder.name + ".partial")
             shutil.rmtree(partial, ignore_errors=True)
             bm25.save(str(partial), show_progress=False)
-            meta = {"ids": ids, "days": days, "clusters": clusters}
+            meta = {"ids": ids, "days": days, "clusters": clusters, "articles": owners}
             (partial / _META).write_text(json.dumps(meta), encoding="utf-8")
             shutil.rmtree(self.folder / "bm25", ignore_errors=True)
             partial.rename(self.folder / "bm25")
         self._bm25, self._ids, self._days = bm25, ids, np.asarray(days, dtype=np.int32)
         self._clusters = dict(zip(ids, clusters, strict=True))
+        self._articles = dict(zip(ids, owners, strict=True))
         self.clear_stale()
 
     def _load(self) -> bool:
@@ -112,11 +117,12 @@ class LexicalIndex:
         if not (saved / _META).exists():
             return False
         meta = json.loads((saved / _META).read_text(encoding="utf-8"))
-        if "clusters" not in meta:  # written before story clustering existed: rebuild
+        if "articles" not in meta:  # written before it held story clusters and article ids: rebuild
             return False
         self._bm25 = bm25s.BM25.load(str(saved), show_progress=False)
         self._ids, self._days = meta["ids"], np.asarray(meta["days"], dtype=np.int32)
         self._clusters = dict(zip(meta["ids"], meta["clusters"], strict=True))
+        self._articles = dict(zip(meta["ids"], meta["articles"], strict=True))
         return True
 
     def search(self, query: str, k: int, as_of_day: int | None = None) -> list[tuple[str, float]]:
@@ -132,6 +138,10 @@ class LexicalIndex:
         if as_of_day is not None:
             mask = ((self._days <= as_of_day) | (self._days == 0)).astype(np.float32)
         docs, scores = self._bm25.retrieve(
-            tokens, k=min(k, len(self._ids)), show_progress=False, weight_mask=mask, n_threads=1
+            tokens,
+            k=min(k, len(self._ids)),
+            show_progress=False,
+            weight_mask=mask,
+            n_threads=0,  # 0: no thread pool
         )
         return [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]

@@ -217,6 +217,19 @@ class ChunkStore:
         )
         return [_hit(chunk_id, text, meta, 1.0 - distance) for chunk_id, text, meta, distance in rows]
 
+    def query_ids(self, vector: list[float], k: int, where: dict | None = None) -> list[str]:
+        """Chunk ids only, best first: reading metadata takes 4 of the 5 ms of a 96-result query (January index)."""
+        if k <= 0 or self.count() == 0:
+            return []
+        return self._collection.query(query_embeddings=[vector], n_results=k, where=where, include=[])["ids"][0]
+
+    def article_ids(self, ids: Sequence[str]) -> dict[str, str]:
+        """chunk id → article id, for chunks a caller has no other record of."""
+        if not ids:
+            return {}
+        found = self._collection.get(ids=list(ids), include=["metadatas"])
+        return {i: str(m["article_id"]) for i, m in zip(found["ids"], found["metadatas"] or [], strict=True)}
+
     def get_hits(self, ids: Sequence[str], scores: Sequence[float]) -> list[Hit]:
         """Stored chunks by id, in the order given, each with the caller's score (e.g. from lexical search)."""
         if not ids:

@@ -31,9 +31,11 @@ UN_ARTICLE = "002_407555052ac68120"
 
 @pytest.fixture(scope="session")
 def embedder():
-    from index.embedding import SentenceTransformerEmbedder
+    """As the app loads it: the full model for passages, its int8 ONNX copy for questions."""
+    from assistant.config import Settings
+    from assistant.runtime import load_embedder
 
-    return SentenceTransformerEmbedder()
+    return load_embedder(Settings())
 
 
 def free_port() -> int:
