@@ -175,8 +175,14 @@ def name_coverage(question: QuestionProfile, evidence: str) -> float:
     shares = []
     for name in question.names:
         words = [normalise(w) for w in _WORD.findall(name) if not is_stopword(w)]
-        shares.append(sum(w in terms for w in words) / len(words))
+        shares.append(sum(_found(w, terms) for w in words) / len(words))
     return sum(shares) / len(shares)
+
+
+def _found(word: str, terms: set[str]) -> bool:
+    """A hyphenated name is found whole or by its parts: "the Xi-Medvedev meeting" is about Xi and Medvedev."""
+    parts = [normalise(p) for p in word.split("-") if p]
+    return word in terms or (len(parts) > 1 and all(p in terms for p in parts))
 
 
 def asks_for_exception(question: str) -> bool:

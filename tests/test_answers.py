@@ -195,3 +195,17 @@ def test_exception_questions_are_told_from_other_negations():
     assert asks_for_exception("Which one of these was not one of her songs?")
     assert not asks_for_exception("MPs have been told not to use which slogan?")
     assert not asks_for_exception("Which of these teams won the title?")
+
+
+def test_a_hyphenated_name_is_found_by_its_parts():
+    from assistant.question import name_coverage, profile
+
+    asked = profile("Who reported on the Xi-Medvedev meeting?")
+    assert name_coverage(asked, "Xi Jinping met Dmitry Medvedev in Beijing. This is reported by Bloomberg.") == 1.0
+    assert name_coverage(asked, "Xi Jinping met Vladimir Putin in Moscow.") == 0.0  # one part is not the name
+
+
+def test_a_question_naming_a_hyphenated_pair_is_answered_from_their_article(sample_runtime):
+    answer = sample_runtime.assistant.answer("Who reported on the Xi-Medvedev meeting?")
+    assert not answer.abstained  # it was refused: "xi-medvedev" was looked for as one word
+    assert XI_ARTICLE in {c.article_id for c in answer.citations}
