@@ -12,7 +12,7 @@ from index.cleaning import clean_article
 from index.embedding import DEFAULT_MODEL
 from index.errors import EmbeddingModelError
 from index.ingest import ingest
-from tests.conftest import SAMPLE, UN_ARTICLE
+from tests.conftest import SAMPLE, UN_ARTICLE, XI_ARTICLE
 
 
 def expected_chunk_ids(paths, embedder, max_tokens=200):
@@ -116,6 +116,8 @@ def test_store_records_its_model_and_scope_and_is_read_as_built(store_settings, 
         stats = runtime.store.stats()
         assert (stats.embedding_model, stats.dense_scope) == (DEFAULT_MODEL, "lead")
         assert runtime.store.collection.configuration["hnsw"]["space"] == "cosine"
+        hits = runtime.assistant.retriever.retrieve("What did Xi tell Medvedev?")  # ids-only dense query, both modes
+        assert hits[0].article_id == XI_ARTICLE and "Medvedev" in hits[0].text
     other = store_settings.model_copy(update={"embedding_model": "intfloat/e5-small-v2"})
     with pytest.raises(EmbeddingModelError, match=f"built with the embedding model '{DEFAULT_MODEL}'"):
         Runtime(other, embedder=embedder)
