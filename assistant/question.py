@@ -28,7 +28,10 @@ _ASKS_SPEECH = re.compile(
     r"|argue|emphasi[sz]e|declare|urge|promise|insist|explain)\b",
     re.I,
 )
-_ASKS_ROLE = re.compile(r"what (?:is |was )?(?:the |his |her |their )?(?:position|post|title|job|office)\b", re.I)
+# "the title of the new Banksy exhibition" names a work, not a person's title.
+_ASKS_ROLE = re.compile(
+    r"what (?:is |was )?(?:the |his |her |their )?(?:position|post|title(?!\s+of\b)|job|office)\b", re.I
+)
 _TITLE = re.compile(
     r"\b(?:president|chairman|chairwoman|chair|minister|secretary|spokes(?:man|woman|person)|representative"
     r"|ambassador|chancellor|envoy|director|chief|head|leader|governor|mayor|senator|commander|ceo|founder"

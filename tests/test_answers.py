@@ -69,6 +69,8 @@ def test_question_kinds():
         "What did Wang Yi say?": "speech",
         "What did Xi tell German Chancellor Olaf Scholz?": "speech",
         "What position does Medvedev hold?": "role",
+        "What title does Hua Chunying hold?": "role",
+        "What is the title of the new Banksy exhibition opening in Glasgow?": "other",  # a work's title, not a post
         "What does Beijing oppose?": "other",
     }
     assert {q: answer_kind(q) for q in kinds} == kinds
