@@ -1,7 +1,9 @@
 """Hybrid retrieval: the BM25 side finds rare words, stays in step with the store, and recovers from a crash."""
 
+import pytest
+
 from assistant.config import Settings
-from assistant.retrieval import fuse
+from assistant.retrieval import combine, fuse
 from assistant.runtime import Runtime
 from index.lexical import STALE_MARK, LexicalIndex
 from tests.conftest import SAMPLE
@@ -10,6 +12,17 @@ from tests.conftest import SAMPLE
 def test_rrf_rewards_agreement_between_rankings():
     fused = [chunk_id for chunk_id, _ in fuse([["a", "b", "c"], ["b", "c", "d"]])]
     assert fused[:3] == ["b", "c", "a"] and set(fused) == {"a", "b", "c", "d"}
+
+
+def test_combined_scores_reward_agreement_between_bm25_and_dense():
+    lexical = [("a1", 10.0), ("b0", 9.0), ("c2", 1.0)]  # BM25 over chunks
+    dense = [("b0", 0.9), ("a0", 0.5), ("d0", 0.4)]  # one chunk per article
+    combined = dict(combine(lexical, dense, lexical_weight=0.6))
+    ranked = sorted(combined, key=combined.get, reverse=True)
+    assert ranked[:3] == ["b0", "a1", "a0"]  # strong on both sides beats strongest on one
+    assert combined["b0"] == pytest.approx(0.6 * (9 - 1) / (10 - 1) + 0.4 * 1.0)
+    assert combined["c2"] == combined["d0"] == 0.0  # last on its side, absent from the other
+    assert dict(combine([("x", 3.0)], [])) == {"x": pytest.approx(0.6)}  # one result: the best of its side
 
 
 def test_bm25_finds_a_rare_name_and_hybrid_keeps_it(sample_runtime):
