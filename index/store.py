@@ -200,33 +200,22 @@ class ChunkStore:
         return len(stale)
 
     def query(self, vector: list[float], k: int, where: dict | None = None) -> list[Hit]:
-        if k <= 0 or self.count() == 0:
-            return []
-        result = self._collection.query(
-            query_embeddings=[vector],
-            n_results=k,
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        rows = zip(
-            result["ids"][0],
-            result["documents"][0],
-            result["metadatas"][0],
-            result["distances"][0],
-            strict=True,
-        )
+        found = self._nearest(vector, k, where, ["documents", "metadatas", "distances"])
+        rows = zip(found["ids"], found["documents"], found["metadatas"], found["distances"], strict=True)
         return [_hit(chunk_id, text, meta, 1.0 - distance) for chunk_id, text, meta, distance in rows]
 
     def query_scores(self, vector: list[float], k: int, where: dict | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first, without text or metadata: reading metadata takes 4 of the 5 ms
         of a 96-result query (January index)."""
+        found = self._nearest(vector, k, where, ["distances"])
+        return [(chunk_id, 1.0 - distance) for chunk_id, distance in zip(found["ids"], found["distances"], strict=True)]
+
+    def _nearest(self, vector: list[float], k: int, where: dict | None, include: list[str]) -> dict[str, list]:
+        """One query's columns; empty for k <= 0 (Chroma refuses n_results=0) or an empty store (no query needed)."""
         if k <= 0 or self.count() == 0:
-            return []
-        found = self._collection.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
-        return [
-            (chunk_id, 1.0 - distance)
-            for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
-        ]
+            return {column: [] for column in ["ids", *include]}
+        found = self._collection.query(query_embeddings=[vector], n_results=k, where=where, include=include)
+        return {column: found[column][0] for column in ["ids", *include]}
 
     def article_ids(self, ids: Sequence[str]) -> dict[str, str]:
         """chunk id → article id, for chunks a caller has no other record of."""
