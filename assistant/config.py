@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         2, ge=1, le=64, description="questions computed at once (others queue); raise it for a remote LLM backend"
     )
     hybrid: bool = Field(True, description="fuse BM25 with dense retrieval (false = dense only)")
+    lexical_weight: float = Field(
+        0.6, ge=0, le=1, description="BM25's share of the hybrid score, the rest is dense similarity (docs/quality.md)"
+    )
     min_evidence: float = Field(
         0.5, ge=0.0, le=1.0, description="best sentence score below which we abstain (calibrated: docs/quality.md)"
     )

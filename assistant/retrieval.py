@@ -26,8 +26,8 @@ from index.store import ChunkStore, Hit, day_number
 RRF_K = 60  # the usual damping constant of reciprocal rank fusion (Cormack et al. 2009)
 OVER_FETCH = 4  # each side returns 4× what is kept, so agreement lower down can still lift a passage
 PER_ARTICLE = 2  # passages one article may hold in the result: distinct evidence beats a third chunk of one story
-# BM25's share of the combined score. Replayed on H1 (docs/quality.md): 0.6–0.8 within a question of each other at
-# R@5 in both quarters; 0.5 or less loses 1.5–2 points.
+# BM25's share of the combined score, the default of NEWSDESK_LEXICAL_WEIGHT. Replayed on H1 (docs/quality.md):
+# 0.6–0.8 within a question of each other at R@5 in both quarters; 0.5 or less loses 1.5–2 points.
 LEXICAL_WEIGHT = 0.6
 
 
@@ -67,12 +67,14 @@ class Retriever:
         top_k: int,
         lexical: LexicalIndex | None = None,
         lead_vectors: bool = False,
+        lexical_weight: float = LEXICAL_WEIGHT,
     ):
         self.store = store
         self.embedder = embedder
         self.top_k = top_k
         self.lexical = lexical
         self.lead_vectors = lead_vectors  # one vector per article, shared by its chunks (dense_scope "lead")
+        self.lexical_weight = lexical_weight
 
     def dense_articles(self, question: str, n: int, where: dict | None) -> list[tuple[str, float]]:
         """(chunk id, similarity) of the n best articles, one chunk each (the first, when chunks share a vector).
@@ -110,7 +112,7 @@ class Retriever:
         self.lexical.ensure_current(self.store)
         dense = self.dense_articles(question, k * OVER_FETCH, where)
         lexical = self.lexical.search(question, k * OVER_FETCH, day)
-        combined = combine(lexical, dense)
+        combined = combine(lexical, dense, self.lexical_weight)
         kept = self._cut(combined, self._articles([chunk_id for chunk_id, _ in combined]), k)
         return self.store.get_hits([chunk_id for chunk_id, _ in kept], [score for _, score in kept])
 

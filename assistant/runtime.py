@@ -76,7 +76,14 @@ class Runtime:
     @cached_property
     def assistant(self) -> Assistant:
         lead = self.settings.dense_scope == "lead"
-        retriever = Retriever(self.store, self.embedder, self.settings.top_k, self.lexical, lead_vectors=lead)
+        retriever = Retriever(
+            self.store,
+            self.embedder,
+            self.settings.top_k,
+            self.lexical,
+            lead_vectors=lead,
+            lexical_weight=self.settings.lexical_weight,
+        )
         answerer = ExtractiveAnswerer(self.embedder, self.settings.min_evidence)
         llm = build_llm(self.settings)
         if llm is not None:

@@ -25,6 +25,27 @@ def test_combined_scores_reward_agreement_between_bm25_and_dense():
     assert dict(combine([("x", 3.0)], [])) == {"x": pytest.approx(0.6)}  # one result: the best of its side
 
 
+def test_lexical_weight_setting_moves_the_ranking_between_bm25_and_dense(sample_runtime, monkeypatch):
+    from pydantic import ValidationError
+
+    from assistant.retrieval import Retriever
+
+    monkeypatch.setenv("NEWSDESK_LEXICAL_WEIGHT", "0.3")
+    assert Settings().lexical_weight == 0.3
+    with pytest.raises(ValidationError, match="lexical_weight"):
+        Settings(lexical_weight=1.5)
+    assert sample_runtime.assistant.retriever.lexical_weight == Settings.model_fields["lexical_weight"].default
+    store, retriever = sample_runtime.store, sample_runtime.assistant.retriever
+    question = "What did Xi tell Medvedev?"  # BM25 and the dense side put different chunks first
+    top = {}
+    for weight in (1.0, 0.0):
+        only = Retriever(store, retriever.embedder, 3, sample_runtime.lexical, lexical_weight=weight)
+        top[weight] = only.retrieve(question)[0].chunk_id
+    assert top[1.0] == sample_runtime.lexical.search(question, 1)[0][0]  # BM25's best
+    assert top[0.0] == retriever.dense_articles(question, 1, None)[0][0]  # the dense side's best
+    assert top[1.0] != top[0.0]
+
+
 def test_bm25_finds_a_rare_name_and_hybrid_keeps_it(sample_runtime):
     lexical = sample_runtime.lexical
     lexical.ensure_current(sample_runtime.store)
