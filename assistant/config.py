@@ -14,6 +14,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from assistant.retrieval import LEXICAL_WEIGHT
 from index.embedding import DEFAULT_MODEL, DEFAULT_MODEL_SHA256
 from index.query_encoder import DEFAULT_QUERY_ENCODER, DEFAULT_QUERY_ENCODER_SHA256
 
@@ -57,7 +58,7 @@ class Settings(BaseSettings):
     )
     hybrid: bool = Field(True, description="fuse BM25 with dense retrieval (false = dense only)")
     lexical_weight: float = Field(
-        0.6, ge=0, le=1, description="BM25's share of the hybrid score, the rest is dense similarity (docs/quality.md)"
+        LEXICAL_WEIGHT, ge=0, le=1, description="BM25's share of the hybrid score, the rest is dense similarity"
     )
     min_evidence: float = Field(
         0.5, ge=0.0, le=1.0, description="best sentence score below which we abstain (calibrated: docs/quality.md)"
