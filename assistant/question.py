@@ -93,7 +93,7 @@ class QuestionProfile:
     text: str
     terms: frozenset[str]
     names: tuple[str, ...]
-    wants: str  # person | date | number | place | speech | role | other
+    wants: str  # person | date | number | place | speech | role | name | other
 
 
 def profile(question: str) -> QuestionProfile:
@@ -135,20 +135,36 @@ _WH = {
 }
 
 
+_WH_WORD = re.compile(r"\b(?:who|whom|whose|when|where|which|what|how)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _asked_part(question: str) -> str:
+    """The question's last sentence from its first question word on: quiz questions set the scene first and ask
+    late ("The Spurs won the lottery. Who did they pick last time?", "… raised its rate by how much?")."""
+    last = [part for part in _SENTENCE_END.split(question.strip()) if part][-1:] or [question]
+    found = _WH_WORD.search(last[0])
+    return last[0][found.start() :] if found else last[0]
+
+
 def answer_kind(question: str) -> str:
-    lower = question.lower().strip()
+    lower = _asked_part(question).lower()
     if re.match(r"(who|whom|whose)\b", lower):
         return "person"
-    if re.match(r"when\b|what (day|date|year|month|time)\b|in what year\b", lower):
+    if re.match(r"when\b|(what|which) (day|date|year|month|time)\b|in what year\b", lower):
         return "date"
-    if re.match(r"how (many|much|old|long|far)\b|what (number|percentage|share)\b", lower):
+    if re.match(
+        r"how (many|much|old|long|far)\b|(what|which) (number|percentage|percent|share|proportion|amount)\b", lower
+    ):
         return "number"
-    if re.match(r"where\b|in (what|which) (city|country|state|place)\b", lower):
+    if re.match(r"where\b|(in|to|from) (what|which) (city|country|state|place)\b", lower):
         return "place"
     if _ASKS_SPEECH.match(lower):
         return "speech"
     if _ASKS_ROLE.match(lower):
         return "role"
+    if lower.startswith("which"):  # "Which company …", "Which of these teams …": a named thing
+        return "name"
     return "other"
 
 
@@ -165,8 +181,21 @@ def has_kind(sentence: str, kind: str, question: QuestionProfile) -> bool:
     known = {normalise(w) for name in question.names for w in name.split()} | set(question.terms)
     if kind == "place":  # a name after "in", "at", "from"…: "in Beijing", not any capitalised word
         return any(normalise(m.group(1)) not in known for m in _PLACE.finditer(sentence))
-    if kind == "person":
-        return any(normalise(w) not in known for m in _NAME.finditer(sentence) for w in m.group().split())
+    if kind in ("person", "name"):
+        return _names_something_new(sentence, known)
+    return False
+
+
+def _names_something_new(sentence: str, known: set[str]) -> bool:
+    """A capitalised run with a word the question does not hold, not a month or a weekday; a lone first word is
+    capitalised for grammar."""
+    opening = len(sentence) - len(sentence.lstrip())
+    for found in _NAME.finditer(sentence):
+        words = found.group().split()
+        if found.start() == opening and len(words) == 1:
+            continue
+        if any(normalise(w) not in known and not is_stopword(w) and not _DATE.fullmatch(w.rstrip(".")) for w in words):
+            return True
     return False
 
 

@@ -72,6 +72,11 @@ def test_question_kinds():
         "What title does Hua Chunying hold?": "role",
         "What is the title of the new Banksy exhibition opening in Glasgow?": "other",  # a work's title, not a post
         "What does Beijing oppose?": "other",
+        # quiz questions set the scene and ask late, or ask mid-sentence
+        "The Spurs won the NBA Draft lottery this week. Who did they select last time?": "person",
+        "The Fed eased its pace, but it still raised its key rate by how much?": "number",
+        "New polling suggests that what percentage of young Britons want an elected head of state?": "number",
+        "Which tech company confirmed this week that it was laying off 10,000 employees?": "name",
     }
     assert {q: answer_kind(q) for q in kinds} == kinds
     where = profile("Where did Xi meet Medvedev?")
@@ -79,6 +84,13 @@ def test_question_kinds():
     assert not has_kind("Xi Jinping met Medvedev to discuss Ukraine.", "place", where)  # names, but no place named
     assert has_kind("“We want peace,” he said.", "speech", where)
     assert not has_kind("The phone call lasted an hour.", "speech", where)
+    which = profile("Which tech company confirmed this week that it was laying off 10,000 employees?")
+    assert has_kind("The cuts at Microsoft begin on Wednesday.", "name", which)
+    assert not has_kind("Tech companies confirmed layoffs this week.", "name", which)  # first word: grammar's capital
+    assert not has_kind("The Tech Company confirmed it.", "name", which)  # names only what the question names
+    who = profile("Who invited Xi to Russia?")
+    assert has_kind("The invitation came from Putin.", "person", who)
+    assert not has_kind("The invitation came in February.", "person", who)  # was taken for a name: "The"
 
 
 def test_world_cup_question_abstains_but_lists_closest_passages(sample_runtime):
