@@ -61,7 +61,7 @@ class Settings(BaseSettings):
         LEXICAL_WEIGHT, ge=0, le=1, description="BM25's share of the hybrid score, the rest is dense similarity"
     )
     min_evidence: float = Field(
-        0.5, ge=0.0, le=1.0, description="best sentence score below which we abstain (calibrated: docs/quality.md)"
+        0.55, ge=0.0, le=1.0, description="best sentence score below which we abstain (calibrated: docs/quality.md)"
     )
     llm_backend: Literal["none", "openai", "ollama"] = Field(
         "none", description="none = extractive answers; openai = any OpenAI-compatible server; ollama"
