@@ -135,6 +135,11 @@ _WH = {
 }
 
 
+# "Where", "in which city", "which European country", "what US state": a place ("in Beijing").
+_ASKS_PLACE = re.compile(
+    r"where\b|(?:(?:in|to|from) )?(?:what|which) (?:\w+ )?(?:city|cities|country|countries|states?|towns?|nations?"
+    r"|capital|region|province|county|island|place)\b"
+)
 _WH_WORD = re.compile(r"\b(?:who|whom|whose|when|where|which|what|how)\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -157,7 +162,7 @@ def answer_kind(question: str) -> str:
         r"how (many|much|old|long|far)\b|(what|which) (number|percentage|percent|share|proportion|amount)\b", lower
     ):
         return "number"
-    if re.match(r"where\b|(in|to|from) (what|which) (city|country|state|place)\b", lower):
+    if _ASKS_PLACE.match(lower):
         return "place"
     if _ASKS_SPEECH.match(lower):
         return "speech"

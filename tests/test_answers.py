@@ -1,5 +1,7 @@
 """The extractive answerer on the bundled sample: which article is cited, which sentence is quoted."""
 
+import pytest
+
 from assistant.answer import Answer
 from index.articles import load_articles
 from index.cleaning import clean_article
@@ -36,9 +38,10 @@ def test_china_permanent_representative_is_zhang_jun(sample_runtime):
     assert_quotes_are_verbatim(answer)
 
 
-def test_where_question_quotes_the_sentence_naming_the_place(sample_runtime):
+@pytest.mark.parametrize("question", ["Where did Xi meet Medvedev?", "Which city did Xi meet Medvedev in?"])
+def test_where_question_quotes_the_sentence_naming_the_place(sample_runtime, question):
     """Every top sentence names Xi and Medvedev; only one says where they met ("in Beijing")."""
-    answer = sample_runtime.assistant.answer("Where did Xi meet Medvedev?")
+    answer = sample_runtime.assistant.answer(question)
     assert any(c.article_id == XI_ARTICLE and "in Beijing" in c.quote for c in answer.citations), answer.text
     assert_quotes_are_verbatim(answer)
 
@@ -77,6 +80,8 @@ def test_question_kinds():
         "The Fed eased its pace, but it still raised its key rate by how much?": "number",
         "New polling suggests that what percentage of young Britons want an elected head of state?": "number",
         "Which tech company confirmed this week that it was laying off 10,000 employees?": "name",
+        "Which city did Xi meet Medvedev in?": "place",
+        "Which European country has been named the world's happiest?": "place",
     }
     assert {q: answer_kind(q) for q in kinds} == kinds
     where = profile("Where did Xi meet Medvedev?")
