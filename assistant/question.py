@@ -145,11 +145,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def _asked_part(question: str) -> str:
-    """The question's last sentence from its first question word on: quiz questions set the scene first and ask
-    late ("The Spurs won the lottery. Who did they pick last time?", "… raised its rate by how much?")."""
-    last = [part for part in _SENTENCE_END.split(question.strip()) if part][-1:] or [question]
-    found = _WH_WORD.search(last[0])
-    return last[0][found.start() :] if found else last[0]
+    """The last sentence ending in "?" (else the last), from its first question word on: quiz questions set the scene
+    first and ask late ("The Spurs won the lottery. Who did they pick last time?", "… raised its rate by how much?"),
+    and a chat may add a request after the question ("Who invited Xi? Quote the article.")."""
+    parts = [part for part in _SENTENCE_END.split(question.strip()) if part] or [question]
+    asked = next((part for part in reversed(parts) if part.rstrip().endswith("?")), parts[-1])
+    found = _WH_WORD.search(asked)
+    return asked[found.start() :] if found else asked
 
 
 def answer_kind(question: str) -> str:

@@ -81,6 +81,7 @@ def test_question_kinds():
         "New polling suggests that what percentage of young Britons want an elected head of state?": "number",
         "Which tech company confirmed this week that it was laying off 10,000 employees?": "name",
         "Which city did Xi meet Medvedev in?": "place",
+        "Who invited Xi to Russia? Quote the article.": "person",
         "Which European country has been named the world's happiest?": "place",
     }
     assert {q: answer_kind(q) for q in kinds} == kinds
