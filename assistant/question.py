@@ -140,6 +140,8 @@ _ASKS_PLACE = re.compile(
     r"where\b|(?:(?:in|to|from) )?(?:what|which) (?:\w+ )?(?:city|cities|country|countries|states?|towns?|nations?"
     r"|capital|region|province|county|island|place)\b"
 )
+# "Who is Dmytro Kuleba?" asks what he is (a post), not for a name; "Who is the foreign minister?" asks for a name.
+_ASKS_WHO_SOMEONE_IS = re.compile(r"[Ww]ho (?:is|was) (?:[A-Z][\w’'\-.]*\s*)+\?*")
 _WH_WORD = re.compile(r"\b(?:who|whom|whose|when|where|which|what|how)\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -155,7 +157,10 @@ def _asked_part(question: str) -> str:
 
 
 def answer_kind(question: str) -> str:
-    lower = _asked_part(question).lower()
+    asked = _asked_part(question)
+    lower = asked.lower()
+    if _ASKS_WHO_SOMEONE_IS.fullmatch(asked.strip()):
+        return "role"
     if re.match(r"(who|whom|whose)\b", lower):
         return "person"
     if re.match(r"when\b|(what|which) (day|date|year|month|time)\b|in what year\b", lower):

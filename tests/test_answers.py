@@ -82,6 +82,8 @@ def test_question_kinds():
         "Which tech company confirmed this week that it was laying off 10,000 employees?": "name",
         "Which city did Xi meet Medvedev in?": "place",
         "Who invited Xi to Russia? Quote the article.": "person",
+        "Who is Dmytro Kuleba?": "role",  # what he is; "Who is the foreign minister?" wants a name
+        "Who is the Chinese foreign minister?": "person",
         "Which European country has been named the world's happiest?": "place",
     }
     assert {q: answer_kind(q) for q in kinds} == kinds
