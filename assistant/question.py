@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from index.chunking import sentence_spans
+
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _NAME = re.compile(r"(?:[A-Z][\w’'\-.]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-.]*)*")
@@ -135,22 +137,21 @@ _WH = {
 }
 
 
-# "Where", "in which city", "which European country", "what US state": a place ("in Beijing").
+# "Where", "in which city", "which European country", "which major U.S. city": a place ("in Beijing").
 _ASKS_PLACE = re.compile(
-    r"where\b|(?:(?:in|to|from) )?(?:what|which) (?:\w+ )?(?:city|cities|country|countries|states?|towns?|nations?"
-    r"|capital|region|province|county|island|place)\b"
+    r"where\b|(?:(?:in|to|from) )?(?:what|which) (?:[\w.’'-]+ ){0,2}"
+    r"(?:city|cities|country|countries|states?|towns?|nations?|capital|region|province|county|island|place)\b"
 )
 # "Who is Dmytro Kuleba?" asks what he is (a post), not for a name; "Who is the foreign minister?" asks for a name.
 _ASKS_WHO_SOMEONE_IS = re.compile(r"[Ww]ho (?:is|was) (?:[A-Z][\w’'\-.]*\s*)+\?*")
 _WH_WORD = re.compile(r"\b(?:who|whom|whose|when|where|which|what|how)\b", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def _asked_part(question: str) -> str:
     """The last sentence ending in "?" (else the last), from its first question word on: quiz questions set the scene
     first and ask late ("The Spurs won the lottery. Who did they pick last time?", "… raised its rate by how much?"),
     and a chat may add a request after the question ("Who invited Xi? Quote the article.")."""
-    parts = [part for part in _SENTENCE_END.split(question.strip()) if part] or [question]
+    parts = [question[start:end] for start, end in sentence_spans(question)] or [question]
     asked = next((part for part in reversed(parts) if part.rstrip().endswith("?")), parts[-1])
     found = _WH_WORD.search(asked)
     return asked[found.start() :] if found else asked
