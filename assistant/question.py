@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from index.chunking import sentence_spans
 
@@ -96,6 +96,12 @@ class QuestionProfile:
     terms: frozenset[str]
     names: tuple[str, ...]
     wants: str  # person | date | number | place | speech | role | name | other
+
+    @cached_property
+    def known(self) -> frozenset[str]:
+        """Every word the question already holds: an answer names something else. Once per question, not per
+        sentence checked."""
+        return frozenset({normalise(w) for name in self.names for w in name.split()} | self.terms)
 
 
 def profile(question: str) -> QuestionProfile:
@@ -191,7 +197,7 @@ def has_kind(sentence: str, kind: str, question: QuestionProfile) -> bool:
         return bool(_SPEECH.search(sentence))
     if kind == "role":
         return bool(_TITLE.search(sentence))
-    known = {normalise(w) for name in question.names for w in name.split()} | set(question.terms)
+    known = question.known
     if kind == "place":  # a name after "in", "at", "from"…: "in Beijing", not any capitalised word
         return any(normalise(m.group(1)) not in known for m in _PLACE.finditer(sentence))
     if kind in ("person", "name"):
@@ -199,7 +205,7 @@ def has_kind(sentence: str, kind: str, question: QuestionProfile) -> bool:
     return False
 
 
-def _names_something_new(sentence: str, known: set[str]) -> bool:
+def _names_something_new(sentence: str, known: frozenset[str]) -> bool:
     """A capitalised run with a word the question does not hold, not a month or a weekday; a lone first word is
     capitalised for grammar."""
     opening = len(sentence) - len(sentence.lstrip())
