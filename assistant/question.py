@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 
 from index.chunking import sentence_spans
+from index.english import stopwords as english_stopwords
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
@@ -49,10 +50,7 @@ _EXCEPTION = re.compile(
 
 @cache
 def stopwords() -> frozenset[str]:
-    """NLTK's English list ships inside llama-index (_static/nltk_cache), plus question scaffolding."""
-    from importlib.resources import files
-
-    path = files("llama_index.core") / "_static" / "nltk_cache" / "corpora" / "stopwords" / "english"
+    """NLTK's English list, plus question scaffolding."""
     extra = {
         "tell",
         "told",
@@ -67,7 +65,7 @@ def stopwords() -> frozenset[str]:
         "new",
         "week",
     }
-    return frozenset(path.read_text(encoding="utf-8").split()) | extra
+    return english_stopwords() | extra
 
 
 def normalise(word: str) -> str:

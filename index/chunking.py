@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from index.articles import Article
+from index.english import nltk_cache
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 _LINE = re.compile(r"[^\n]+")
@@ -42,13 +43,11 @@ def chunk_id(text_fingerprint: str, start: int, end: int) -> str:
 
 @cache
 def _punkt():
-    """Punkt's English model ships inside llama-index (_static/nltk_cache): no download at run time."""
-    from importlib.resources import files
-
+    """Punkt's English model ships inside llama-index: no download at run time."""
     import nltk
     from nltk.tokenize.punkt import PunktTokenizer
 
-    nltk.data.path.append(str(files("llama_index.core") / "_static" / "nltk_cache"))
+    nltk.data.path.append(str(nltk_cache()))
     return PunktTokenizer("english")
 
 

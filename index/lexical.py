@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.english import stopwords
 from index.near_duplicates import cluster_articles
 from index.store import ChunkStore
 
@@ -131,7 +132,10 @@ class LexicalIndex:
 
         if self._bm25 is None or not self._ids:
             return []
-        tokens = bm25s.tokenize([query], stemmer=self._stem, show_progress=False)
+        # NLTK's English stopwords dropped from the question only (the index keeps them, so no rebuild): "did",
+        # "what", "about" matched short chunks of any text. H1, BM25 alone, full year: R@5 81.3 → 82.6, R@10
+        # 85.2 → 86.9; bm25s's own 33-word list gave 82.2 / 86.0.
+        tokens = bm25s.tokenize([query], stemmer=self._stem, stopwords=stopwords(), show_progress=False)
         if not tokens.vocab:
             return []
         mask = None
