@@ -37,6 +37,7 @@ def _points_back(sentence: str) -> bool:
     return bool(_POINTS_BACK.match(sentence) or _BARE_SOURCE.fullmatch(sentence.strip()))
 
 
+_QUOTED_BACK = 3  # sentences a quotation closed in one sentence may reach back to find where it opened
 _EMBEDDED = 10  # sentences embedded per question: 16 → 10 cut ask p50 195 → 134 ms (Jan), answers as good (docs)
 
 
@@ -160,13 +161,15 @@ def choose(candidates: list[Candidate]) -> list[Candidate]:
 
 
 def _sentences(hits: Sequence[Hit]) -> list[tuple[Hit, int, int, str]]:
-    """Each sentence of the passages once; one that points back ("This was stated by …") keeps the one before it."""
+    """Each sentence of the passages once; one that points back ("This was stated by …") keeps the one before it,
+    and one that closes a quotation ("… were useful,” Medvedev said.") keeps the sentences the quotation opened in."""
     seen: set[str] = set()
     found = []
     for hit in hits:
         spans = sentence_spans(hit.text)
         for number, (start, end) in enumerate(spans):
-            if number and _points_back(hit.text[start:end]):
+            start = spans[_quotation_opens(hit.text, spans, number)][0]
+            if number and start == spans[number][0] and _points_back(hit.text[start:end]):
                 start = spans[number - 1][0]
             text = hit.text[start:end]
             key = " ".join(text.lower().split())
@@ -174,6 +177,33 @@ def _sentences(hits: Sequence[Hit]) -> list[tuple[Hit, int, int, str]]:
                 seen.add(key)
                 found.append((hit, hit.start + start, hit.start + end, text))
     return found
+
+
+def _quotation_opens(text: str, spans: Sequence[tuple[int, int]], number: int) -> int:
+    """The sentence where the quotation that sentence `number` closes was opened; `number` itself when it closes
+    none, or when the opening is more than _QUOTED_BACK sentences or a line break away. Punkt cuts a quotation into
+    its sentences, which leaves the speaker on the last one only."""
+    if _quote_balance(text[spans[number][0] : spans[number][1]]) >= 0:
+        return number
+    for earlier in range(number - 1, max(-1, number - 1 - _QUOTED_BACK), -1):
+        if "\n" in text[spans[earlier][1] : spans[earlier + 1][0]]:
+            return number
+        balance = _quote_balance(text[spans[earlier][0] : spans[earlier][1]])
+        if balance > 0:
+            return earlier
+        if balance < 0:
+            return number
+    return number
+
+
+def _quote_balance(sentence: str) -> int:
+    """Quotations a sentence opens (> 0) or closes (< 0) and leaves open: curly marks by their side, a lone straight
+    one by whether a word follows it."""
+    balance = sentence.count("“") - sentence.count("”")
+    if sentence.count('"') % 2:
+        at = sentence.index('"') if sentence.count('"') == 1 else sentence.rindex('"')
+        balance += 1 if sentence[at + 1 : at + 2].isalnum() else -1
+    return balance
 
 
 def _overlap(asked: QuestionProfile, sentence: str) -> float:

@@ -2,8 +2,9 @@
 
 import pytest
 
-from assistant.answer import Answer
+from assistant.answer import Answer, _quotation_opens
 from index.articles import load_articles
+from index.chunking import sentence_spans
 from index.cleaning import clean_article
 from tests.conftest import SAMPLE, UN_ARTICLE, XI_ARTICLE
 
@@ -62,6 +63,23 @@ def test_a_sentence_pointing_back_is_quoted_with_the_one_it_points_to(sample_run
     assert first.article_id == UN_ARTICLE, answer.text
     assert first.quote.startswith("China hopes that Ukraine will respond") and "This was stated by" in first.quote
     assert_quotes_are_verbatim(answer)
+
+
+def test_a_quotation_cut_into_sentences_is_quoted_whole_with_its_speaker(sample_runtime):
+    """Punkt ends a three-sentence quotation at each full stop; only the last part names the speaker."""
+    answer = sample_runtime.assistant.answer("What did Medvedev say about the talks?")
+    quote = next((c.quote for c in answer.citations if "The talks were useful" in c.quote), None)
+    assert quote is not None, answer.text
+    assert quote.startswith("“We discussed the cooperation") and quote.endswith("” Medvedev said.")
+    assert_quotes_are_verbatim(answer)
+
+
+def test_where_a_quotation_opens():
+    text = 'He said "we will go. Then we stop," she added. Next.\n“A new line.” Done,” he said.'
+    spans = sentence_spans(text)
+    sentences = [text[s:e] for s, e in spans]
+    assert sentences[1] == 'Then we stop," she added.'
+    assert [_quotation_opens(text, spans, n) for n in range(len(spans))] == [0, 0, 2, 3, 4]
 
 
 def test_question_kinds():
