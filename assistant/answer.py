@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import prompts
 from assistant.citations import Citation
 from assistant.conflicts import newest_first
-from assistant.question import QuestionProfile, content_terms, has_kind, name_coverage, profile
+from assistant.question import QuestionProfile, content_terms, has_kind, name_coverage, profile, topic_terms
 from index.chunking import sentence_spans
 from index.embedding import Embedder
 from index.store import Hit
@@ -207,9 +207,9 @@ def _quote_balance(sentence: str) -> int:
 
 
 def _overlap(asked: QuestionProfile, sentence: str) -> float:
-    if not asked.terms:
+    if not asked.topics:
         return 0.0
-    return len(asked.terms & content_terms(sentence)) / len(asked.terms)
+    return len(asked.topics & topic_terms(sentence)) / len(asked.topics)
 
 
 def _similarity(a: str, b: str) -> float:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 
@@ -84,6 +84,21 @@ def content_terms(text: str) -> set[str]:
     return {normalise(w) for w in _WORD.findall(text) if not is_stopword(w)}
 
 
+@cache
+def _stemmer() -> Callable[[str], str]:
+    import Stemmer  # PyStemmer (Snowball), which BM25's tokenizer uses too
+
+    return Stemmer.Stemmer("english").stemWord
+
+
+def topic_terms(text: str) -> set[str]:
+    """Content terms down to Snowball's stems, for how much of a question a sentence is about: the question's "did
+    the EU suspend" meets an article's "suspended". Names and options are matched on `content_terms`, where "Bills"
+    must not meet "bill"."""
+    stem = _stemmer()
+    return {stem(term) for term in content_terms(text)}
+
+
 def is_stopword(word: str) -> bool:
     return word.translate(_QUOTES).lower() in stopwords() or normalise(word) in stopwords()
 
@@ -94,6 +109,11 @@ class QuestionProfile:
     terms: frozenset[str]
     names: tuple[str, ...]
     wants: str  # person | date | number | place | speech | role | name | other
+
+    @cached_property
+    def topics(self) -> frozenset[str]:
+        """The question's terms as `topic_terms` stems them."""
+        return frozenset(topic_terms(self.text))
 
     @cached_property
     def known(self) -> frozenset[str]:

@@ -3,6 +3,7 @@
 import pytest
 
 from assistant.answer import Answer, _quotation_opens
+from assistant.question import topic_terms
 from index.articles import load_articles
 from index.chunking import sentence_spans
 from index.cleaning import clean_article
@@ -71,6 +72,15 @@ def test_a_quotation_cut_into_sentences_is_quoted_whole_with_its_speaker(sample_
     quote = next((c.quote for c in answer.citations if "The talks were useful" in c.quote), None)
     assert quote is not None, answer.text
     assert quote.startswith("“We discussed the cooperation") and quote.endswith("” Medvedev said.")
+    assert_quotes_are_verbatim(answer)
+
+
+def test_a_question_in_the_present_meets_an_article_in_the_past(sample_runtime):
+    """ "What did the EU suspend?" against "the bloc suspended an investment deal": the verb's forms are one term."""
+    assert topic_terms("did the EU suspend") & topic_terms("the bloc suspended") == {"suspend"}
+    answer = sample_runtime.assistant.answer("What did the EU suspend?")
+    assert not answer.abstained, answer.text
+    assert any(c.article_id == XI_ARTICLE and "suspended an investment deal" in c.quote for c in answer.citations)
     assert_quotes_are_verbatim(answer)
 
 
