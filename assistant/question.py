@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 
 from index.chunking import sentence_spans
+from index.english import snowball
 from index.english import stopwords as english_stopwords
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]")
@@ -84,18 +85,11 @@ def content_terms(text: str) -> set[str]:
     return {normalise(w) for w in _WORD.findall(text) if not is_stopword(w)}
 
 
-@cache
-def _stemmer() -> Callable[[str], str]:
-    import Stemmer  # PyStemmer (Snowball), which BM25's tokenizer uses too
-
-    return Stemmer.Stemmer("english").stemWord
-
-
 def topic_terms(text: str) -> set[str]:
     """Content terms down to Snowball's stems, for how much of a question a sentence is about: the question's "did
     the EU suspend" meets an article's "suspended". Names and options are matched on `content_terms`, where "Bills"
     must not meet "bill"."""
-    stem = _stemmer()
+    stem = snowball().stemWord
     return {stem(term) for term in content_terms(text)}
 
 
