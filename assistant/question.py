@@ -89,8 +89,12 @@ def topic_terms(text: str) -> set[str]:
     """Content terms down to Snowball's stems, for how much of a question a sentence is about: the question's "did
     the EU suspend" meets an article's "suspended". Names and options are matched on `content_terms`, where "Bills"
     must not meet "bill"."""
+    return _stems(content_terms(text))
+
+
+def _stems(terms: set[str] | frozenset[str]) -> set[str]:
     stem = snowball().stemWord
-    return {stem(term) for term in content_terms(text)}
+    return {stem(term) for term in terms}
 
 
 def is_stopword(word: str) -> bool:
@@ -106,8 +110,8 @@ class QuestionProfile:
 
     @cached_property
     def topics(self) -> frozenset[str]:
-        """The question's terms as `topic_terms` stems them."""
-        return frozenset(topic_terms(self.text))
+        """The question's terms as `topic_terms` stems them, from the terms already found."""
+        return frozenset(_stems(self.terms))
 
     @cached_property
     def known(self) -> frozenset[str]:
