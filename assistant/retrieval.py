@@ -99,8 +99,7 @@ class Retriever:
         if self.lexical is None:
             return []
         self.lexical.ensure_current(self.store)
-        found = self.lexical.search(query, k, day_number(as_of) if as_of is not None else None)
-        return self.store.get_hits([chunk_id for chunk_id, _ in found], [score for _, score in found])
+        return self._hits(self.lexical.search(query, k, day_number(as_of) if as_of is not None else None))
 
     def retrieve(self, question: str, k: int | None = None, as_of: date | None = None) -> list[Hit]:
         """`as_of` keeps only articles published on or before that day (undated articles are kept)."""
@@ -113,8 +112,7 @@ class Retriever:
         dense = self.dense_articles(question, k * OVER_FETCH, where)
         lexical = self.lexical.search(question, k * OVER_FETCH, day)
         combined = combine(lexical, dense, self.lexical_weight)
-        kept = self._cut(combined, self._articles([chunk_id for chunk_id, _ in combined]), k)
-        return self.store.get_hits([chunk_id for chunk_id, _ in kept], [score for _, score in kept])
+        return self._hits(self._cut(combined, self._articles([chunk_id for chunk_id, _ in combined]), k))
 
     def merge(self, rankings: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
         """Several searches' passages fused into one list, cut as `retrieve` cuts (the first ranking wins ties)."""
@@ -122,6 +120,15 @@ class Retriever:
         known = {h.chunk_id: h for ranking in rankings for h in ranking}
         kept = self._cut(fused, {chunk_id: hit.article_id for chunk_id, hit in known.items()}, k)
         return [replace(known[chunk_id], score=score) for chunk_id, score in kept]
+
+    def _hits(self, scored: Sequence[tuple[str, float]]) -> list[Hit]:
+        """The passages in the order given, from the BM25 index's record; Chroma is read only for chunks it lacks."""
+        ids, scores = [chunk_id for chunk_id, _ in scored], [score for _, score in scored]
+        known = self.lexical.passages(ids, scores) if self.lexical else {}
+        missing = [(chunk_id, score) for chunk_id, score in scored if chunk_id not in known]
+        if missing:
+            known |= {h.chunk_id: h for h in self.store.get_hits(*zip(*missing, strict=True))}
+        return [known[chunk_id] for chunk_id in ids if chunk_id in known]
 
     def _articles(self, ids: Sequence[str]) -> dict[str, str]:
         """chunk id → article id from the BM25 index's record; Chroma is asked only for chunks it lacks."""

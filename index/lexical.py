@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from index.english import snowball, stopwords
 from index.near_duplicates import cluster_articles
-from index.store import ChunkStore
+from index.passages import Passages, write_passages
+from index.store import ChunkStore, Hit, day_number
 
 STALE_MARK = "STALE"
 _META = "newsdesk.json"
@@ -30,6 +32,7 @@ class LexicalIndex:
         self._days = np.zeros(0, dtype=np.int32)
         self._clusters: dict[str, str] = {}  # chunk id → story cluster (see near_duplicates)
         self._articles: dict[str, str] = {}  # chunk id → article id: retrieval ranks ids without reading Chroma
+        self._passages: Passages | None = None  # the chunks' texts, so retrieval need not read them from Chroma
         self._guard = threading.Lock()
 
     @property
@@ -49,6 +52,10 @@ class LexicalIndex:
 
     def article_of(self, chunk_id: str) -> str | None:
         return self._articles.get(chunk_id)
+
+    def passages(self, ids: Sequence[str], scores: Sequence[float]) -> dict[str, Hit]:
+        """The chunks this index's record holds (see index/passages.py); an index saved before it holds none."""
+        return self._passages.hits(ids, scores) if self._passages is not None else {}
 
     def mark_stale(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -77,12 +84,11 @@ class LexicalIndex:
 
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / STALE_MARK).touch()
-        ids, texts, days, owners = [], [], [], []
-        for chunk_id, text, day, article_id in store.iter_passages():
-            ids.append(chunk_id)
-            texts.append(text)
-            days.append(day)
-            owners.append(article_id)
+        passages = list(store.iter_passages())
+        ids = [hit.chunk_id for hit in passages]
+        texts = [f"{hit.title}\n{hit.text}" for hit in passages]  # the headline with every chunk
+        days = [day_number(hit.published) if hit.published else 0 for hit in passages]
+        owners = [hit.article_id for hit in passages]
         bodies: dict[str, list[str]] = {}
         for text, article_id in zip(texts, owners, strict=True):
             bodies.setdefault(article_id, []).append(text)
@@ -97,11 +103,13 @@ class LexicalIndex:
             bm25.save(str(partial), show_progress=False)
             meta = {"ids": ids, "days": days, "clusters": clusters, "articles": owners}
             (partial / _META).write_text(json.dumps(meta), encoding="utf-8")
+            write_passages(partial, passages)
             shutil.rmtree(self.folder / "bm25", ignore_errors=True)
             partial.rename(self.folder / "bm25")
         self._bm25, self._ids, self._days = bm25, ids, np.asarray(days, dtype=np.int32)
         self._clusters = dict(zip(ids, clusters, strict=True))
         self._articles = dict(zip(ids, owners, strict=True))
+        self._passages = Passages.load(self.folder / "bm25", ids) if texts else None
         self.clear_stale()
 
     def _load(self) -> bool:
@@ -113,10 +121,14 @@ class LexicalIndex:
         meta = json.loads((saved / _META).read_text(encoding="utf-8"))
         if "articles" not in meta:  # written before it held story clusters and article ids: rebuild
             return False
+        passages = Passages.load(saved, meta["ids"])
+        if passages is None:  # saved before it held the passages' texts: rebuild
+            return False
         self._bm25 = bm25s.BM25.load(str(saved), show_progress=False)
         self._ids, self._days = meta["ids"], np.asarray(meta["days"], dtype=np.int32)
         self._clusters = dict(zip(meta["ids"], meta["clusters"], strict=True))
         self._articles = dict(zip(meta["ids"], meta["articles"], strict=True))
+        self._passages = passages
         return True
 
     def search(self, query: str, k: int, as_of_day: int | None = None) -> list[tuple[str, float]]:

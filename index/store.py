@@ -232,14 +232,13 @@ class ChunkStore:
         rows = {i: (d, m) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"], strict=True)}
         return [_hit(i, *rows[i], score) for i, score in zip(ids, scores, strict=True) if i in rows]
 
-    def iter_passages(self) -> Iterator[tuple[str, str, int, str]]:
-        """(chunk id, headline + text, published_day, article id) of every chunk, a page at a time."""
+    def iter_passages(self) -> Iterator[Hit]:
+        """Every chunk with its text and citation facts (score 0), a page at a time."""
         total = self.count()
         for offset in range(0, total, _READ_PAGE):
             page = self._collection.get(include=["documents", "metadatas"], limit=_READ_PAGE, offset=offset)
             for chunk_id, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
-                title = meta.get("title") or ""
-                yield chunk_id, f"{title}\n{text or ''}", int(meta.get("published_day") or 0), str(meta["article_id"])
+                yield _hit(chunk_id, text or "", meta, 0.0)
 
     def iter_metadata(self, where: dict | None = None) -> Iterator[dict]:
         """A page at a time; with `where`, the filtered rows end before `count()` and the first empty page stops it."""

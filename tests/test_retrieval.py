@@ -76,6 +76,8 @@ def test_lexical_index_follows_reingest_and_changed_articles(tmp_path, embedder)
         runtime.ingest([corpus])
         assert runtime.lexical.size == runtime.store.count()
         assert [cid for cid, _ in runtime.lexical.search("Quillfeather harbour", 1)]
+        quoted = runtime.assistant.retriever.retrieve("Quillfeather harbour", k=1)[0]  # its text from the new record
+        assert quoted.article_id.startswith("002_") and quoted.text.startswith("Quillfeather harbour reopened")
         stored = set(runtime.store.all_ids())
         assert all(cid in stored for cid, _ in runtime.lexical.search("Zhang Jun Permanent Representative", 10))
         assert not any(
@@ -133,3 +135,35 @@ def test_a_syndicated_copy_is_one_story_in_the_context(tmp_path, embedder):
         articles = {h.article_id for h in hits}
         assert len(articles & {"001_99e80554701945ba", "wire-copy-of-001"}) == 1  # one copy speaks for the story
         assert len(articles) >= 3  # the freed places went to other articles
+
+
+def test_passages_come_from_the_bm25_record_exactly_as_chroma_holds_them(sample_runtime, monkeypatch):
+    store, retriever = sample_runtime.store, sample_runtime.assistant.retriever
+    questions = ["What did Xi tell Medvedev?", "Who is China's Permanent Representative to the UN?", "Hua Chunying"]
+    from_chroma = {
+        q: store.get_hits(*zip(*[(h.chunk_id, h.score) for h in retriever.retrieve(q)], strict=True)) for q in questions
+    }
+
+    def no_reads(*_args):
+        raise AssertionError("Chroma read for passages the record holds")
+
+    monkeypatch.setattr(store, "get_hits", no_reads)
+    for question in questions:
+        hits = retriever.retrieve(question)
+        assert hits == from_chroma[question]
+    assert from_chroma[questions[0]][0].article_id == XI_ARTICLE
+    assert any(h.published for hits in from_chroma.values() for h in hits)  # dates, too, read back the same
+
+
+def test_an_index_saved_before_the_passage_record_is_rebuilt_with_it(tmp_path, embedder):
+    with Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder) as runtime:
+        runtime.ingest([SAMPLE])
+        saved = runtime.lexical.folder / "bm25"
+        for name in ("passages.txt", "passages.npz", "passages.json"):
+            (saved / name).unlink()
+    with Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder) as runtime:
+        hits = runtime.assistant.retriever.retrieve("What did Xi tell Medvedev?")
+        assert hits[0].article_id == XI_ARTICLE and "Medvedev" in hits[0].text
+        assert (saved / "passages.txt").stat().st_size == sum(
+            len(h.text.encode()) for h in runtime.store.iter_passages()
+        )
