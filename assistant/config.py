@@ -26,6 +26,10 @@ def default_store_path() -> Path:
     return base / "newsdesk" / "store"
 
 
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsdesk"
+
+
 def config_file() -> Path:
     return Path(os.environ.get("NEWSDESK_CONFIG", "config.toml"))
 
@@ -40,10 +44,13 @@ class Settings(BaseSettings):
     embedding_sha256: str = Field(DEFAULT_MODEL_SHA256, description="sha256 of model.safetensors; empty = skip")
     query_encoder: str = Field(
         DEFAULT_QUERY_ENCODER,
-        description="int8 ONNX copy of the embedding model for questions (package, .onnx file or directory);"
+        description="ONNX copy of the embedding model for questions (package, .onnx file or directory);"
         " used only if it agrees with the embedding model; empty = questions go through the embedding model",
     )
     query_encoder_sha256: str = Field(DEFAULT_QUERY_ENCODER_SHA256, description="sha256 of the .onnx; empty = skip")
+    cache_dir: Path = Field(
+        default_factory=default_cache_dir, description="files made once and reused (the query encoder's int8 copy)"
+    )
     chunk_tokens: int = Field(200, ge=32, le=254, description="max word pieces per chunk (model window: 256)")
     dense_scope: Literal["all", "lead"] = Field(
         "all",

@@ -42,7 +42,9 @@ def settings_for_store(settings: Settings, recorded: dict[str, str], location: s
 def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     """The embedding model, with its int8 copy for questions when one is set and agrees with it."""
     model = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_sha256)
-    model.query_encoder = load_query_encoder(settings.query_encoder, settings.query_encoder_sha256, model)
+    model.query_encoder = load_query_encoder(
+        settings.query_encoder, settings.query_encoder_sha256, model, settings.cache_dir
+    )
     return model
 
 
