@@ -57,7 +57,7 @@ def int8_products_copy(source: Path, cache_dir: Path) -> Path | None:
     """A copy of `source` quantized by onnxruntime's own tool (int8 per channel, dynamic activations), made once per
     source file and onnxruntime version. None, and a warning, if it cannot be made: the source is then used as is.
     A question takes 1.8 ms on it against 3.1 ms on the source; H1 R@1/5/10 on the full year 67.6 / 80.0 / 84.2 →
-    67.8 / 80.0 / 83.9, and on January with a vector per chunk unchanged (docs/quality.md)."""
+    67.8 / 80.0 / 83.9, on January with a vector per chunk R@5 and R@10 unchanged (docs/quality.md)."""
     import onnxruntime
 
     key = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
