@@ -31,8 +31,8 @@ class LexicalIndex:
         self._ids: list[str] = []
         self._days = np.zeros(0, dtype=np.int32)
         self._clusters: dict[str, str] = {}  # chunk id → story cluster (see near_duplicates)
-        self._articles: dict[str, str] = {}  # chunk id → article id: retrieval ranks ids without reading Chroma
-        self._passages: Passages | None = None  # the chunks' texts, so retrieval need not read them from Chroma
+        # The chunks' texts and articles, so retrieval ranks ids and reads passages without asking Chroma.
+        self._passages: Passages | None = None
         self._guard = threading.Lock()
 
     @property
@@ -51,7 +51,7 @@ class LexicalIndex:
         return self._clusters.get(chunk_id, article_id)
 
     def article_of(self, chunk_id: str) -> str | None:
-        return self._articles.get(chunk_id)
+        return self._passages.article_of(chunk_id) if self._passages is not None else None
 
     def passages(self, ids: Sequence[str], scores: Sequence[float]) -> dict[str, Hit]:
         """The chunks this index's record holds (see index/passages.py); an index saved before it holds none."""
@@ -101,14 +101,13 @@ class LexicalIndex:
             partial = self.folder.with_name(self.folder.name + ".partial")
             shutil.rmtree(partial, ignore_errors=True)
             bm25.save(str(partial), show_progress=False)
-            meta = {"ids": ids, "days": days, "clusters": clusters, "articles": owners}
+            meta = {"ids": ids, "days": days, "clusters": clusters}
             (partial / _META).write_text(json.dumps(meta), encoding="utf-8")
             write_passages(partial, passages)
             shutil.rmtree(self.folder / "bm25", ignore_errors=True)
             partial.rename(self.folder / "bm25")
         self._bm25, self._ids, self._days = bm25, ids, np.asarray(days, dtype=np.int32)
         self._clusters = dict(zip(ids, clusters, strict=True))
-        self._articles = dict(zip(ids, owners, strict=True))
         self._passages = Passages.load(self.folder / "bm25", ids) if texts else None
         self.clear_stale()
 
@@ -119,15 +118,12 @@ class LexicalIndex:
         if not (saved / _META).exists():
             return False
         meta = json.loads((saved / _META).read_text(encoding="utf-8"))
-        if "articles" not in meta:  # written before it held story clusters and article ids: rebuild
-            return False
         passages = Passages.load(saved, meta["ids"])
-        if passages is None:  # saved before it held the passages' texts: rebuild
+        if passages is None:  # saved before it held the passages (and, earlier still, story clusters): rebuild
             return False
         self._bm25 = bm25s.BM25.load(str(saved), show_progress=False)
         self._ids, self._days = meta["ids"], np.asarray(meta["days"], dtype=np.int32)
         self._clusters = dict(zip(meta["ids"], meta["clusters"], strict=True))
-        self._articles = dict(zip(meta["ids"], meta["articles"], strict=True))
         self._passages = passages
         return True
 

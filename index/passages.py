@@ -63,6 +63,10 @@ class Passages:
             texts = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if rows["offsets"][-1] else b""
         return cls(ids, texts, rows, json.loads((folder / _ARTICLES).read_text(encoding="utf-8")))
 
+    def article_of(self, chunk_id: str) -> str | None:
+        row = self._row.get(chunk_id)
+        return self._table[self._articles[row]][0] if row is not None else None
+
     def hits(self, ids: Sequence[str], scores: Sequence[float]) -> dict[str, Hit]:
         """The chunks this record holds, by id, each with the caller's score; ids it lacks are left out."""
         found = {}
