@@ -19,6 +19,8 @@ examples:
   newsdesk ask --json "Who is China's Permanent Representative to the UN?" | jq .citations
   newsdesk ask --as-of 2022-12-01 "What did China say about talks?"
   newsdesk ask "Who is China's envoy to the UN?" --choice "Wang Yi" --choice "Zhang Jun" --choice "Qin Gang"
+  newsdesk chat                                # a conversation: follow-ups ("And Medvedev?") read the history
+  printf 'What did Xi tell Medvedev?\nWhat else did they discuss?\n' | newsdesk chat --json
   newsdesk eval questions.jsonl --corpus articles.jsonl.gz --out runs/q1 --as-of-question-date
   newsdesk stats
   newsdesk serve                               # the chat page on http://127.0.0.1:7860
@@ -60,6 +62,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OPTION",
         help="an option of a multiple-choice question (repeat it for each option): newsdesk picks the option the "
         "articles back best and cites the sentence naming it, or says that none names it",
+    )
+
+    chat = commands.add_parser(
+        "chat",
+        help="a conversation in the terminal: follow-ups are read with the earlier questions",
+        description="Reads one question per line (typed, or piped in) and answers each with cited sentences. A "
+        'follow-up ("What else did they discuss?", "And Medvedev?") is rewritten with the conversation before '
+        "retrieval; the rewrite is shown. Type /new to start a new conversation; Ctrl-D or /quit ends it.",
+    )
+    chat.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="only articles up to this day")
+    chat.add_argument(
+        "--json",
+        action="store_true",
+        help="print each turn as one JSON line (standalone_question holds the rewrite)",
     )
 
     evaluate = commands.add_parser(
@@ -179,6 +195,52 @@ def cmd_ask(args: argparse.Namespace, settings) -> int:
     return EXIT_OK
 
 
+CHAT_NEW, CHAT_QUIT = "/new", "/quit"
+
+
+def cmd_chat(args: argparse.Namespace, settings) -> int:
+    from assistant.followup import Turn
+    from assistant.render import answer_as_text
+    from assistant.runtime import Runtime
+
+    typed = sys.stdin.isatty()
+    if typed and not args.json:
+        print(f"Ask about the articles. Follow-ups use the conversation; {CHAT_NEW} starts over, Ctrl-D ends.")
+    history: list[Turn] = []
+    with Runtime(settings) as runtime:
+        for line in _questions(typed):
+            if line == CHAT_QUIT:
+                break
+            if line == CHAT_NEW:
+                history = []
+                continue
+            try:
+                answer = runtime.assistant.answer(line, as_of=args.as_of, history=history)
+            except ValueError as exc:  # an over-long question: say so and keep the conversation
+                print(f"newsdesk: error: {exc}", file=sys.stderr)
+                continue
+            history.append(Turn(answer.standalone or answer.question, answer.text))
+            if args.json:
+                print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+            else:
+                read_as = f"(read as: {answer.standalone})\n" if answer.standalone else ""
+                print(f"{read_as}{answer_as_text(answer)}\n", flush=True)
+    return EXIT_OK
+
+
+def _questions(typed: bool):
+    """Non-blank lines, stripped; a prompt only for a person typing (readline gives them history and editing)."""
+    if typed:
+        import readline  # noqa: F401  (imported for its side effect on input())
+    while True:
+        try:
+            line = input("? " if typed else "").strip()
+        except EOFError:
+            return
+        if line:
+            yield line
+
+
 def cmd_eval(args: argparse.Namespace, settings) -> int:
     from pathlib import Path
 
@@ -244,6 +306,7 @@ def cmd_serve(args: argparse.Namespace, settings) -> int:
 COMMANDS = {
     "ingest": cmd_ingest,
     "ask": cmd_ask,
+    "chat": cmd_chat,
     "eval": cmd_eval,
     "stats": cmd_stats,
     "settings": cmd_settings,

@@ -128,10 +128,13 @@ def sample_runtime(tmp_path_factory, embedder):
     runtime.close()
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict | None = None, timeout: float = 300, typed: str | None = None
+) -> subprocess.CompletedProcess:
+    """`typed` is piped to stdin; without it stdin is empty (never a terminal: no interactive offers)."""
     return subprocess.run(
         [sys.executable, "-m", "assistant.cli", *args],
-        stdin=subprocess.DEVNULL,  # never a terminal: no interactive offers
+        **({"input": typed} if typed is not None else {"stdin": subprocess.DEVNULL}),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -45,6 +45,21 @@ def test_ingest_then_ask_json_and_text(tmp_path):
     assert json.loads(again.stdout)["chunks_added"] == 0
 
 
+def test_chat_reads_a_follow_up_with_the_conversation_and_starts_over_on_new(tmp_path):
+    env = {"NEWSDESK_STORE_PATH": str(tmp_path / "store")}
+    assert run_cli("ingest", "--quiet", str(SAMPLE), env=env).returncode == 0
+    lines = ["What did Xi tell Medvedev?", "What else did they discuss?", "x" * 2001, "/new", "And Medvedev?", "/quit"]
+    result = run_cli("chat", "--json", env=env, typed="\n".join(lines + ["Who is Qin Gang?"]) + "\n")
+    assert result.returncode == 0, result.stderr
+    first, follow, fresh = (json.loads(line) for line in result.stdout.splitlines())
+    assert {c["article_id"] for c in first["citations"]} == {XI_ARTICLE}
+    assert follow["standalone_question"] == "What else did they discuss? (Xi, Medvedev)"
+    assert {c["article_id"] for c in follow["citations"]} == {XI_ARTICLE}
+    assert "they discussed the war" in follow["answer"]
+    assert "the question is 2001 characters long" in result.stderr  # said, and the conversation went on
+    assert fresh["standalone_question"] == "And Medvedev?"  # /new dropped the history; /quit ended before Qin
+
+
 def test_ingest_with_a_bad_line_exits_partial_and_names_it(tmp_path):
     feed = tmp_path / "feed.jsonl"
     feed.write_text('{"id": "ok", "text": "China and Russia held talks."}\nnot json\n', encoding="utf-8")
