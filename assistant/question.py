@@ -65,6 +65,9 @@ def stopwords() -> frozenset[str]:
         "one",
         "new",
         "week",
+        "whose",
+        "many",
+        "much",
     }
     return english_stopwords() | extra
 
