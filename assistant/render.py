@@ -57,13 +57,15 @@ def as_literal_markdown(text: str) -> str:
 
 
 def sources_as_markdown(answer: Answer) -> str:
-    """The sources panel: each citation with title, date, link text and its quote, all shown literally."""
+    """The sources panel: each citation with title, date, link text and its quote, all shown literally; a follow-up
+    first shows what it was read as, so a wrong rewrite is seen rather than guessed from odd sources."""
     if not answer.citations and not answer.passages:
         return ""
+    read_as = f"*Read as:* {as_literal_markdown(answer.standalone)}\n\n" if answer.standalone else ""
     if answer.citations:
-        return "### Sources\n\n" + source_cards(answer)
+        return f"{read_as}### Sources\n\n" + source_cards(answer)
     rows = [_passage_row(n, h) for n, h in enumerate(answer.passages[:_CLOSEST], start=1)]
-    return "### Closest passages (not an answer)\n\n" + "\n\n".join(rows)
+    return f"{read_as}### Closest passages (not an answer)\n\n" + "\n\n".join(rows)
 
 
 def _passage_row(number: int, hit: Hit) -> str:
