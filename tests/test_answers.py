@@ -1,5 +1,7 @@
 """The extractive answerer on the bundled sample: which article is cited, which sentence is quoted."""
 
+import json
+
 import pytest
 
 from assistant.answer import Answer, _quotation_opens
@@ -7,7 +9,7 @@ from assistant.question import profile, topic_terms
 from index.articles import load_articles
 from index.chunking import sentence_spans
 from index.cleaning import clean_article
-from tests.conftest import SAMPLE, UN_ARTICLE, XI_ARTICLE
+from tests.conftest import PROJECT, SAMPLE, UN_ARTICLE, XI_ARTICLE
 
 ARTICLES = {a.id: clean_article(a) for a in load_articles([SAMPLE])}
 
@@ -170,7 +172,7 @@ def test_follow_up_is_made_standalone_and_stays_with_the_article(sample_runtime)
 
     first = sample_runtime.assistant.answer("What did Xi tell Medvedev?")
     follow = sample_runtime.assistant.answer("What else did they discuss?", history=[Turn(first.question, first.text)])
-    assert follow.standalone == "What else did they discuss? (Xi, Medvedev)"
+    assert follow.standalone == "What else did Xi and Medvedev discuss?"
     assert follow.passages[0].article_id == XI_ARTICLE
     assert follow.citations and all(c.article_id == XI_ARTICLE for c in follow.citations)
     assert not {c.key for c in follow.citations} & {c.key for c in first.citations}  # something new
@@ -182,7 +184,45 @@ def test_standalone_question_is_left_alone():
 
     history = [Turn("What did Xi tell Medvedev?")]
     assert standalone("Who is China's Permanent Representative to the UN?", history).endswith("UN?")
-    assert standalone("What did he say about sanctions?", history) == "What did he say about sanctions? (Xi, Medvedev)"
+    assert standalone("What did Xi say about his plans?", history) == "What did Xi say about his plans?"
+
+
+def test_a_follow_up_puts_the_names_where_its_pronouns_or_its_swapped_name_stand():
+    from assistant.followup import Turn, standalone
+
+    history = [Turn("What did Xi tell Medvedev?")]
+    assert standalone("What did he say about sanctions?", history) == "What did Xi say about sanctions? (Medvedev)"
+    assert standalone("And Scholz?", history) == "What did Xi tell Scholz?"
+    assert (
+        standalone("What about the German chancellor?", history) == "What about the German chancellor? (Xi, Medvedev)"
+    )
+    assert standalone("And what did Medvedev say?", history) == "And what did Medvedev say? (Xi)"  # more than a name
+    assert standalone("Will he talk to Zelensky?", [Turn("When will Xi visit Russia?")]) == (
+        "Will Xi talk to Zelensky? (Russia)"
+    )
+    assert standalone("What was her title?", [Turn("Who is Hua Chunying?")]) == "What was Hua Chunying's title?"
+    assert standalone("What did they talk about?", [Turn("Who met Medvedev in Beijing?")]) == (
+        "What did Medvedev talk about? (Beijing)"  # a place is not who "they" are
+    )
+
+
+FOLLOW_UPS = [json.loads(line) for line in (PROJECT / "data/calibration/sample-followups.jsonl").open()]
+
+
+@pytest.mark.parametrize("conversation", FOLLOW_UPS, ids=[c["id"] for c in FOLLOW_UPS])
+def test_the_sample_follow_ups_are_answered_from_the_right_article(sample_runtime, conversation):
+    """The last question leans on the one before ("And Scholz?", "When did he speak?"), or stands alone."""
+    from assistant.followup import Turn
+
+    history: list[Turn] = []
+    for question in conversation["turns"]:
+        answer = sample_runtime.assistant.answer(question, history=history)
+        history.append(Turn(answer.standalone or answer.question, answer.text))
+    assert bool(answer.standalone) != conversation.get("stands_alone", False), answer.standalone
+    assert any(words.lower() in answer.text.lower() for words in conversation["expect_any"]), answer.text
+    sources = tuple(conversation["source"].split("|"))
+    assert any(c.article_id.startswith(sources) for c in answer.citations), answer.text
+    assert_quotes_are_verbatim(answer)
 
 
 def _choose(runtime, question: str, options: list[str]):

@@ -53,7 +53,7 @@ def test_chat_reads_a_follow_up_with_the_conversation_and_starts_over_on_new(tmp
     assert result.returncode == 0, result.stderr
     first, follow, fresh = (json.loads(line) for line in result.stdout.splitlines())
     assert {c["article_id"] for c in first["citations"]} == {XI_ARTICLE}
-    assert follow["standalone_question"] == "What else did they discuss? (Xi, Medvedev)"
+    assert follow["standalone_question"] == "What else did Xi and Medvedev discuss?"
     assert {c["article_id"] for c in follow["citations"]} == {XI_ARTICLE}
     assert "they discussed the war" in follow["answer"]
     assert "the question is 2001 characters long" in result.stderr  # said, and the conversation went on
