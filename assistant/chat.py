@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 
 import prompts
 from assistant.answer import Answer, ExtractiveAnswerer
 from assistant.choices import Choice, answer_choices
-from assistant.followup import Turn, standalone
+from assistant.followup import Turn, asks_for_more, standalone
 from assistant.generative import GenerativeAnswerer
 from assistant.question import normalized_choices
 from assistant.retrieval import Retriever
@@ -29,11 +29,19 @@ def normalized_question(text: str) -> str:
 
 
 class Assistant:
-    def __init__(self, retriever: Retriever, answerer: ExtractiveAnswerer | GenerativeAnswerer, workers: int = 2):
+    def __init__(
+        self,
+        retriever: Retriever,
+        answerer: ExtractiveAnswerer | GenerativeAnswerer,
+        workers: int = 2,
+        rewrite: Callable[[str, Sequence[Turn]], str] = standalone,
+    ):
         """`workers` questions are computed at once, the rest wait their turn: on a small machine more at once adds
-        no throughput, only memory (measured: 32 at once on 2 cores grew the app by 830 MB; see docs/reliability)."""
+        no throughput, only memory (measured: 32 at once on 2 cores grew the app by 830 MB; see docs/reliability).
+        `rewrite` makes a follow-up standalone: the rules by default, the LLM when one is configured."""
         self.retriever = retriever
         self.answerer = answerer
+        self.rewrite = rewrite
         self._turns = threading.BoundedSemaphore(workers)
 
     def answer(self, question: str, as_of: date | None = None, history: Sequence[Turn] = (), depth: int = 0) -> Answer:
@@ -41,8 +49,8 @@ class Assistant:
         question = normalized_question(question)
         if self.retriever.store.count() == 0:
             return Answer(question, prompts.render("empty_index.md"), (), True)
-        query = standalone(question, history)
-        said = [turn.answer for turn in history] if query != question else []  # a follow-up wants something new
+        query = self.rewrite(question, history)
+        said = [turn.answer for turn in history] if query != question and asks_for_more(question) else []
         with self._turns:
             hits = self.retriever.retrieve(query, k=max(depth, self.retriever.top_k), as_of=as_of)
             answer = self.answerer.answer(question, hits[: self.retriever.top_k], query, said)

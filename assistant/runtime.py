@@ -14,6 +14,7 @@ from assistant.answer import ExtractiveAnswerer
 from assistant.chat import Assistant
 from assistant.config import Settings
 from assistant.generative import GenerativeAnswerer, build_llm
+from assistant.llm_followup import LLMFollowUps
 from assistant.retrieval import Retriever
 from index.embedding import OFFLINE_ENV, Embedder, SentenceTransformerEmbedder
 from index.errors import EmbeddingModelError
@@ -88,9 +89,10 @@ class Runtime:
         )
         answerer = ExtractiveAnswerer(self.embedder, self.settings.min_evidence)
         llm = build_llm(self.settings)
-        if llm is not None:
-            answerer = GenerativeAnswerer(llm, answerer, self.settings.llm_url)
-        return Assistant(retriever, answerer, self.settings.answer_workers)
+        if llm is None:
+            return Assistant(retriever, answerer, self.settings.answer_workers)
+        generative = GenerativeAnswerer(llm, answerer, self.settings.llm_url)
+        return Assistant(retriever, generative, self.settings.answer_workers, rewrite=LLMFollowUps(llm))
 
     def ingest(self, paths: Iterable[str | Path], progress: bool = False) -> IngestReport:
         options = IngestOptions(
