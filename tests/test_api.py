@@ -44,7 +44,7 @@ def test_readme_curl_examples_work_as_printed(running_app):
     assert {"article_id", "title", "date", "url", "start", "end", "quote"} <= set(data["citations"][0])
 
     data = json.loads(follow_up)
-    assert data["standalone_question"] == "What else did they discuss? (Xi, Medvedev)"
+    assert data["standalone_question"] == "What else did Xi and Medvedev discuss?"
     assert data["retrieved"][0]["article_id"] == XI_ARTICLE
 
     data = json.loads(choice)["choice"]
