@@ -229,13 +229,16 @@ def cmd_chat(args: argparse.Namespace, settings) -> int:
 
 
 def _questions(typed: bool):
-    """Non-blank lines, stripped; a prompt only for a person typing (readline gives them history and editing)."""
+    """Non-blank lines, stripped; a prompt only for a person typing (readline gives them history and editing).
+    Ctrl-C ends the conversation like Ctrl-D: there is nothing to resume."""
     if typed:
         import readline  # noqa: F401  (imported for its side effect on input())
     while True:
         try:
             line = input("? " if typed else "").strip()
-        except EOFError:
+        except (EOFError, KeyboardInterrupt):
+            if typed:
+                print()
             return
         if line:
             yield line
