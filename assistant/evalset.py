@@ -1,6 +1,8 @@
 """Question sets for `newsdesk eval`: RealTimeQA lines and simple {question, expect_any|expect_all, kind} lines.
 
 Both formats may be mixed in one file; a line that is neither is reported by file and line number and skipped.
+A simple line may carry `history`, the questions asked before it in one conversation: it is then asked as their
+follow-up ("And Scholz?" after "What did Xi tell Medvedev?"), and only its own answer is scored.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class EvalQuestion:
     expect_any: tuple[str, ...] = ()
     expect_all: tuple[str, ...] = ()
     origin: str = ""  # RealTimeQA's news source (CNN, ...): accuracy is reported per source
+    history: tuple[str, ...] = ()  # the conversation's earlier questions, oldest first
 
     @property
     def answerable(self) -> bool:
@@ -117,4 +120,5 @@ def _parse(record: object) -> EvalQuestion:
         source=str(record.get("source") or ""),
         expect_any=_strings(record, "expect_any"),
         expect_all=_strings(record, "expect_all"),
+        history=_strings(record, "history"),
     )

@@ -10,10 +10,12 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from assistant.answer import Answer
 from assistant.evalset import EvalQuestion
+from assistant.followup import Turn
 from assistant.metrics import Outcome, outcomes, summarise
 from assistant.runtime import Runtime
 
@@ -34,8 +36,11 @@ def predict(runtime: Runtime, question: EvalQuestion, options: EvalOptions) -> d
     if question.choices:
         answer, choice = runtime.assistant.choose(question.question, question.choices, as_of, (), max(options.ks))
     else:
-        answer, choice = runtime.assistant.answer(question.question, as_of, depth=max(options.ks)), None
+        history = _conversation(runtime, question.history, as_of)
+        answer, choice = runtime.assistant.answer(question.question, as_of, history, depth=max(options.ks)), None
     prediction = _prediction(question.id, answer)
+    if question.history:
+        prediction["standalone_question"] = answer.standalone or answer.question
     if choice is not None:
         prediction["choice_index"] = choice.index
         prediction["retrieved"] = [hit.article_id for hit in choice.evidence]  # what the choice was read from
@@ -48,6 +53,15 @@ def predict(runtime: Runtime, question: EvalQuestion, options: EvalOptions) -> d
             ]
     prediction["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return prediction
+
+
+def _conversation(runtime: Runtime, earlier: Sequence[str], as_of: date | None) -> list[Turn]:
+    """The earlier questions asked in turn, each with the history before it, as the chat would have asked them."""
+    history: list[Turn] = []
+    for asked in earlier:
+        answer = runtime.assistant.answer(asked, as_of, history)
+        history.append(Turn(answer.standalone or answer.question, answer.text))
+    return history
 
 
 def _prediction(question_id: str, answer: Answer) -> dict:

@@ -215,7 +215,7 @@ def test_the_sample_follow_ups_are_answered_from_the_right_article(sample_runtim
     from assistant.followup import Turn
 
     history: list[Turn] = []
-    for question in conversation["turns"]:
+    for question in [*conversation["history"], conversation["question"]]:
         answer = sample_runtime.assistant.answer(question, history=history)
         history.append(Turn(answer.standalone or answer.question, answer.text))
     assert bool(answer.standalone) != conversation.get("stands_alone", False), answer.standalone

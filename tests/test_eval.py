@@ -50,7 +50,7 @@ def test_bad_question_lines_are_named_and_the_rest_is_answered(sample_run):
     assert f"{QUESTIONS}:7: not valid JSON" in done.stderr
     assert f"{QUESTIONS}:8: missing field 'question'" in done.stderr
     predictions = [json.loads(line) for line in (folder / "out" / "predictions.jsonl").read_text().splitlines()]
-    assert [p["id"] for p in predictions] == ["s1", "s2", "s3", "s4", "s5", "s6", "r1", "r2", "r3"]
+    assert [p["id"] for p in predictions] == ["s1", "s2", "s3", "s4", "s5", "s6", "r1", "r2", "r3", "f1"]
     assert all(set(p) >= PREDICTION_KEYS for p in predictions)
     by_id = {p["id"]: p for p in predictions}
     assert by_id["s2"]["citations"][0]["doc_id"] == "002_407555052ac68120"
@@ -58,6 +58,9 @@ def test_bad_question_lines_are_named_and_the_rest_is_answered(sample_run):
     assert by_id["s5"]["abstained"] and by_id["s5"]["answer"] == ""
     assert by_id["r1"]["choice_index"] == 1 and by_id["r1"]["answer"] == "Zhang Jun"
     assert len(by_id["s1"]["retrieved"]) >= 10 or len(set(by_id["s1"]["retrieved"])) == 5
+    # a line with `history` is asked as that conversation's follow-up, and only it is scored
+    assert by_id["f1"]["standalone_question"] == "What did Xi tell Scholz?"
+    assert "Olaf Scholz" in by_id["f1"]["citations"][0]["text"]
 
 
 def test_metrics_equal_the_reference_scorer_on_the_same_predictions(sample_run, tmp_path):
@@ -91,7 +94,7 @@ def test_an_interrupted_run_resumes_without_redoing_answers(sample_run, tmp_path
     assert done.returncode == 3, done.stderr
     lines = (out / "predictions.jsonl").read_text().splitlines()
     assert lines[:4] == kept  # latencies included: the first four were not answered again
-    assert [json.loads(line)["id"] for line in lines] == ["s1", "s2", "s3", "s4", "s5", "s6", "r1", "r2", "r3"]
+    assert [json.loads(line)["id"] for line in lines] == ["s1", "s2", "s3", "s4", "s5", "s6", "r1", "r2", "r3", "f1"]
 
 
 def test_html_report_shows_its_plots_in_chromium(sample_run, visit):
