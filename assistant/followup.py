@@ -4,7 +4,8 @@
 A question that leans on the conversation is rewritten with the earlier question's named things — in place of its
 pronouns, or in place of the name an "And …?" swaps — so retrieval and the answerer's name check work on what the
 user means. On the sample's follow-up set (data/calibration/sample-followups.jsonl) names in brackets answered 10
-of 14 conversations, rewriting 14.
+of 14 conversations; whole rewritten questions 11, and 14 once a follow-up may quote again what an earlier answer
+quoted (`asks_for_more`).
 """
 
 from __future__ import annotations
