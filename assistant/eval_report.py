@@ -54,10 +54,12 @@ def failed_rows(found: Sequence[Outcome]) -> list[dict]:
             continue
         question, prediction = outcome.question, outcome.prediction or {}
         gold = question.answer_text or " | ".join(question.expect_all or question.expect_any) or "(abstain)"
+        read_as = prediction.get("standalone_question") or question.question
+        asked = question.question if read_as == question.question else f"{question.question} (read as: {read_as})"
         rows.append(
             {
                 "id": question.id,
-                "question": question.question,
+                "question": asked,  # a failed follow-up is judged by its rewrite first
                 "gold": gold,
                 "answer": prediction.get("answer") or "(abstained)",
                 "retrieved": list(dict.fromkeys(prediction.get("retrieved") or []))[:3],

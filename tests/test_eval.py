@@ -119,3 +119,14 @@ def test_options_the_reader_cannot_take_are_a_named_bad_line(tmp_path):
     loaded = load_questions(path)
     assert [q.id for q in loaded.questions] == ["ok"]
     assert [str(e) for e in loaded.errors] == [f"{path}:2: an option is empty: every option needs some text"]
+
+
+def test_a_failed_follow_up_shows_its_rewrite_in_the_report():
+    from assistant.eval_report import failed_rows
+    from assistant.evalset import EvalQuestion
+    from assistant.metrics import Outcome
+
+    question = EvalQuestion("c1", "And Scholz?", "seed", "single", expect_any=("nuclear",), history=("What did Xi …?",))
+    prediction = {"id": "c1", "answer": "", "standalone_question": "What did Xi tell Scholz?"}
+    rows = failed_rows([Outcome(question, prediction, abstained=True, contains=False)])
+    assert rows[0]["question"] == "And Scholz? (read as: What did Xi tell Scholz?)"
