@@ -24,12 +24,12 @@ _DATE = re.compile(rf"\b({_MONTHS}|{_DAYS}|yesterday|today|tomorrow|last (week|m
 _PLACE = re.compile(r"\b(?:in|at|from|near|to|inside|outside|across)\s+(?:the\s+)?([A-Z][\w’'\-]*)")
 _SPEECH = re.compile(
     r"\b(?:said|says|told|tells|stated|stressed|added|noted|announced|warned|claimed|wrote|emphasi[sz]ed|insisted"
-    r"|argued|explained|declared|urged)\b|[“\"][^”\"]{12,}[”\"]",
+    r"|argued|explained|declared|urged|tweeted|posted)\b|[“\"][^”\"]{12,}[”\"]",
     re.I,
 )
 _ASKS_SPEECH = re.compile(
     r"what (?:did|does|do|has|have|had|will|would) .+\b(?:say|tell|state|stress|announce|claim|write|add|note|warn"
-    r"|argue|emphasi[sz]e|declare|urge|promise|insist|explain)\b",
+    r"|argue|emphasi[sz]e|declare|urge|promise|insist|explain|tweet|post)\b",
     re.I,
 )
 # "the title of the new Banksy exhibition" names a work, not a person's title.

@@ -107,6 +107,7 @@ def test_question_kinds():
         "Where did Xi meet Medvedev?": "place",
         "What did Wang Yi say?": "speech",
         "What did Xi tell German Chancellor Olaf Scholz?": "speech",
+        "What did Kuleba tweet?": "speech",  # a post is something said
         "What position does Medvedev hold?": "role",
         "What title does Hua Chunying hold?": "role",
         "What is the title of the new Banksy exhibition opening in Glasgow?": "other",  # a work's title, not a post
@@ -128,6 +129,7 @@ def test_question_kinds():
     assert has_kind("Xi met Medvedev in Beijing on Wednesday.", "place", where)
     assert not has_kind("Xi Jinping met Medvedev to discuss Ukraine.", "place", where)  # names, but no place named
     assert has_kind("“We want peace,” he said.", "speech", where)
+    assert has_kind("Kouleba tweeted on Monday, thanking his partner.", "speech", where)
     assert not has_kind("The phone call lasted an hour.", "speech", where)
     which = profile("Which tech company confirmed this week that it was laying off 10,000 employees?")
     assert has_kind("The cuts at Microsoft begin on Wednesday.", "name", which)
