@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -107,7 +108,7 @@ def respond(lazy: LazyRuntime, message: str, history: list, turns: list, cards: 
         options = [{"label": _option_label(c), "value": c.key} for c in answer.citations]
         history.append({"role": "assistant", "content": f"Open a source{when}:", "options": options})
         cards |= {c.key: source_card(c, answer.passages) for c in answer.citations}
-    turns = turns + [{"question": answer.standalone or answer.question, "answer": answer.text}]
+    turns = turns + [asdict(answer.turn())]
     yield history, sources_as_markdown(answer), turns, cards
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import prompts
 from assistant.citations import Citation
 from assistant.conflicts import newest_first
+from assistant.followup import Turn
 from assistant.question import QuestionProfile, content_terms, has_kind, name_coverage, profile, topic_terms
 from index.chunking import sentence_spans
 from index.embedding import Embedder
@@ -51,10 +52,19 @@ class Answer:
     standalone: str = ""  # the question as retrieved for, when a follow-up was rewritten from the history
     evidence: float = 0.0  # the best sentence's score: what abstention compares with min_evidence
 
+    @property
+    def read_as(self) -> str:
+        """The question as retrieved for: a follow-up's standalone rewrite, else the question itself."""
+        return self.standalone or self.question
+
+    def turn(self) -> Turn:
+        """This exchange as the conversation's history keeps it: the next follow-up builds on the rewrite."""
+        return Turn(self.read_as, self.text)
+
     def to_dict(self) -> dict:
         return {
             "question": self.question,
-            "standalone_question": self.standalone or self.question,
+            "standalone_question": self.read_as,
             "evidence": round(self.evidence, 4),
             "answer": self.text,
             "abstained": self.abstained,

@@ -68,7 +68,7 @@ class Assistant:
         names it, when one does). A follow-up is read as its standalone rewrite, as `answer` reads it."""
         options = normalized_choices(choices)
         answer = self.answer(question, as_of, history, depth)
-        asked = answer.standalone or answer.question
+        asked = answer.read_as
         with self._turns:
             choice = answer_choices(self.answerer, self.retriever, asked, options, answer.passages, as_of)
         return answer, choice

@@ -219,7 +219,7 @@ def cmd_chat(args: argparse.Namespace, settings) -> int:
             except ValueError as exc:  # an over-long question: say so and keep the conversation
                 print(f"newsdesk: error: {exc}", file=sys.stderr)
                 continue
-            history.append(Turn(answer.standalone or answer.question, answer.text))
+            history.append(answer.turn())
             if args.json:
                 print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
             else:

@@ -40,7 +40,7 @@ def predict(runtime: Runtime, question: EvalQuestion, options: EvalOptions) -> d
         answer, choice = runtime.assistant.answer(question.question, as_of, history, depth=max(options.ks)), None
     prediction = _prediction(question.id, answer)
     if question.history:
-        prediction["standalone_question"] = answer.standalone or answer.question
+        prediction["standalone_question"] = answer.read_as
     if choice is not None:
         prediction["choice_index"] = choice.index
         prediction["retrieved"] = [hit.article_id for hit in choice.evidence]  # what the choice was read from
@@ -60,7 +60,7 @@ def _conversation(runtime: Runtime, earlier: Sequence[str], as_of: date | None) 
     history: list[Turn] = []
     for asked in earlier:
         answer = runtime.assistant.answer(asked, as_of, history)
-        history.append(Turn(answer.standalone or answer.question, answer.text))
+        history.append(answer.turn())
     return history
 
 

@@ -219,7 +219,7 @@ def test_the_sample_follow_ups_are_answered_from_the_right_article(sample_runtim
     history: list[Turn] = []
     for question in [*conversation["history"], conversation["question"]]:
         answer = sample_runtime.assistant.answer(question, history=history)
-        history.append(Turn(answer.standalone or answer.question, answer.text))
+        history.append(answer.turn())
     assert bool(answer.standalone) != conversation.get("stands_alone", False), answer.standalone
     assert any(words.lower() in answer.text.lower() for words in conversation["expect_any"]), answer.text
     sources = tuple(conversation["source"].split("|"))
