@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cache
 
 import prompts
 from assistant.answer import Answer, Candidate, ExtractiveAnswerer
@@ -25,12 +26,17 @@ _MARKER = re.compile(r"\[(\d{1,3})\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=\])\s+(?=[A-Z])")
 _LEXICAL_SUPPORT, _DENSE_SUPPORT, _LEXICAL_ALONE = 0.5, 0.6, 0.8
 _ABSTAINS = "the articles don't say"
-_FENCE_TAG = re.compile(r"<\s*(/?)\s*passages?\b", re.IGNORECASE)  # an article must not close the data block
 
 
-def fenced(text: str) -> str:
-    """Article text as it goes inside <passages>: a tag that would close (or reopen) the block is defused."""
-    return _FENCE_TAG.sub(lambda m: f"‹{m.group(1)}passages", text)
+@cache
+def _fence_tag(block: str) -> re.Pattern:
+    return re.compile(rf"<\s*(/?)\s*{block}s?\b", re.IGNORECASE)
+
+
+def fenced(text: str, block: str = "passage") -> str:
+    """Text as it goes inside the <passages> (or <questions>, …) data block: a tag that would close or reopen the
+    block is defused, so quoted text cannot step outside it."""
+    return _fence_tag(block).sub(lambda m: f"‹{m.group(1)}{block}s", text)
 
 
 def build_llm(settings: Settings):

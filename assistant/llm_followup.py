@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import prompts
 from assistant.followup import Turn, standalone
+from assistant.generative import fenced
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,6 @@ def rewrite_messages(question: str, history: Sequence[Turn]) -> list:
         ChatMessage(role=MessageRole.SYSTEM, content=prompts.render("rewrite_system.md")),
         ChatMessage(
             role=MessageRole.USER,
-            content=prompts.render("rewrite_user.md", earlier=_fenced(earlier), question=question),
+            content=prompts.render("rewrite_user.md", earlier=fenced(earlier, "question"), question=question),
         ),
     ]
-
-
-def _fenced(text: str) -> str:
-    """An earlier question cannot close the <questions> block it is quoted in."""
-    return text.replace("<", "‹").replace(">", "›")
