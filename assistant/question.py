@@ -12,6 +12,8 @@ from index.english import snowball
 from index.english import stopwords as english_stopwords
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]")
+# "BidenXi", "ParliamentPAP": two words glued where a scraped page joined two elements without a space.
+_GLUED = re.compile(r"(?<=[a-z]{2})(?=[A-Z])")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _NAME = re.compile(r"(?:[A-Z][\w’'\-.]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-.]*)*")
 _NUMBER = re.compile(
@@ -88,11 +90,21 @@ def content_terms(text: str) -> set[str]:
     return {normalise(w) for w in _WORD.findall(text) if not is_stopword(w)}
 
 
+def passage_terms(text: str) -> set[str]:
+    """`content_terms` of article text, plus the parts of glued words: a page scraped as "… President Joe BidenXi
+    Jinping said …" is about Biden and Xi. Only the article side is split; a question's "TikTok" stays one term."""
+    terms = content_terms(text)
+    for word in _WORD.findall(text):
+        if _GLUED.search(word):
+            terms |= content_terms(" ".join(_GLUED.split(word)))
+    return terms
+
+
 def topic_terms(text: str) -> set[str]:
-    """Content terms down to Snowball's stems, for how much of a question a sentence is about: the question's "did
+    """Passage terms down to Snowball's stems, for how much of a question a sentence is about: the question's "did
     the EU suspend" meets an article's "suspended". Names and options are matched on `content_terms`, where "Bills"
     must not meet "bill"."""
-    return _stems(content_terms(text))
+    return _stems(passage_terms(text))
 
 
 def _stems(terms: set[str] | frozenset[str]) -> set[str]:
@@ -241,7 +253,7 @@ def name_coverage(question: QuestionProfile, evidence: str) -> float:
     """Mean share of each named thing's words found in the evidence: a question about absent names is unanswered."""
     if not question.names:
         return 1.0
-    terms = content_terms(evidence)
+    terms = passage_terms(evidence)
     shares = []
     for name in question.names:
         words = [normalise(w) for w in _WORD.findall(name) if not is_stopword(w)]

@@ -308,3 +308,18 @@ def test_a_question_naming_a_hyphenated_pair_is_answered_from_their_article(samp
     answer = sample_runtime.assistant.answer("Who reported on the Xi-Medvedev meeting?")
     assert not answer.abstained  # it was refused: "xi-medvedev" was looked for as one word
     assert XI_ARTICLE in {c.article_id for c in answer.citations}
+
+
+def test_words_a_scraped_page_glued_together_are_read_apart():
+    """The sample's "… President Joe BidenXi Jinping said …" is about Biden and Xi; a brand name stays whole too."""
+    from assistant.question import passage_terms
+
+    assert {"biden", "xi", "bidenxi"} <= passage_terms("with US President Joe BidenXi Jinping said")
+    assert {"mcdonald", "iphone"} == passage_terms("McDonald iPhone")  # one capital after one lowercase: not glued
+
+
+def test_a_question_about_a_glued_name_is_answered_from_the_sentence_that_glues_it(sample_runtime):
+    answer = sample_runtime.assistant.answer("How did Xi say he felt about the situation in Ukraine when he met Biden?")
+    assert not answer.abstained, answer.text
+    assert any(c.article_id == XI_ARTICLE and "very alarmed" in c.quote for c in answer.citations), answer.text
+    assert_quotes_are_verbatim(answer)
