@@ -20,7 +20,7 @@ examples:
   newsdesk ask --as-of 2022-12-01 "What did China say about talks?"
   newsdesk ask "Who is China's envoy to the UN?" --choice "Wang Yi" --choice "Zhang Jun" --choice "Qin Gang"
   newsdesk chat                                # a conversation: follow-ups ("And Medvedev?") read the history
-  printf 'What did Xi tell Medvedev?\nWhat else did they discuss?\n' | newsdesk chat --json
+  printf 'What did Xi tell Medvedev?\\nWhat else did they discuss?\\n' | newsdesk chat --json
   newsdesk eval questions.jsonl --corpus articles.jsonl.gz --out runs/q1 --as-of-question-date
   newsdesk stats
   newsdesk serve                               # the chat page on http://127.0.0.1:7860

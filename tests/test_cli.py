@@ -20,6 +20,9 @@ def test_help_teaches_and_stays_light():
     assert "HEAVY []" in result.stdout
     assert 'newsdesk ask "What did Xi tell Medvedev?"' in result.stdout
     assert "NEWSDESK_STORE_PATH" in result.stdout
+    examples = result.stdout.split("examples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert all("newsdesk " in line for line in examples), examples  # each example is one whole command line
+    assert r"printf 'What did Xi tell Medvedev?\nWhat else did they discuss?\n' | newsdesk chat --json" in result.stdout
 
 
 def test_ingest_then_ask_json_and_text(tmp_path):
