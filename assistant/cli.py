@@ -29,6 +29,42 @@ Every setting is also an environment variable (NEWSDESK_STORE_PATH, NEWSDESK_CHR
 ./config.toml; `newsdesk settings` lists them with their current values.
 """
 
+INGEST_HELP = """\
+Cleans, chunks and embeds the articles into the store. JSONL lines carry doc_id or id, title, url, publish_date or
+date, and text (RealTimeQA's files load as they are). A malformed line is reported as FILE:LINE and the rest still
+loads. Safe to interrupt: run the same command again and it resumes, each chunk stored once.
+Exit code: 0 all loaded, 3 some input refused, 1 error.
+
+examples:
+  newsdesk ingest data/sample
+  newsdesk ingest ../shared/benchmarks/realtimeqa/articles-2023-01.jsonl.gz
+  newsdesk ingest --via-app new-articles/       # while the app runs and owns the store
+"""
+
+ASK_HELP = """\
+Quotes the sentences of the articles that answer the question, each cited [n] with its article, date and character
+span, or says the articles don't say and lists the closest passages.
+
+examples:
+  newsdesk ask "What did Xi tell Medvedev?"
+  newsdesk ask --as-of 2022-11-15 "What did China say at the Security Council?"
+  newsdesk ask --json "Who is Zhang Jun?" | jq .citations
+  newsdesk ask "Who is China's envoy to the UN?" --choice "Wang Yi" --choice "Zhang Jun"
+"""
+
+EVAL_HELP = """\
+Answers every question of QUESTIONS.jsonl and scores it. Lines are RealTimeQA's (id, date, question, choices,
+answer_index, answer_text, pool_doc_ids) or simple ones (id, question, source, expect_any | expect_all,
+kind: single|multi|unanswerable; optional history: the questions asked before, for a follow-up). Writes
+OUT/predictions.jsonl as it goes (re-run the same command to resume), then OUT/metrics.json, OUT/report.md and
+OUT/report.html. A bad line is reported as FILE:LINE and skipped (exit code 3).
+
+examples:
+  newsdesk eval data/calibration/sample-followups.jsonl --corpus data/sample --out runs/follow-ups
+  newsdesk eval ../shared/benchmarks/realtimeqa/questions-2023H1.jsonl --as-of-question-date \\
+      --corpus ../shared/benchmarks/realtimeqa/articles-2023-01.jsonl.gz --out runs/h1-january
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -41,8 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--chroma-url", metavar="URL", help="use a `chroma run` server instead (NEWSDESK_CHROMA_URL)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    ingest = commands.add_parser("ingest", help="add articles (.txt .md .html .jsonl .jsonl.gz, or folders)")
-    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest = commands.add_parser(
+        "ingest",
+        help="add articles (.txt .md .html .jsonl .jsonl.gz, or folders)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=INGEST_HELP,
+    )
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="article files, or folders read recursively")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
     ingest.add_argument(
@@ -52,8 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--app-url", metavar="URL", help="the app to send to (default: the one that owns the store)")
 
-    ask = commands.add_parser("ask", help="answer one question with cited sentences")
-    ask.add_argument("question")
+    ask = commands.add_parser(
+        "ask",
+        help="answer one question with cited sentences",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=ASK_HELP,
+    )
+    ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="only articles up to this day")
     ask.add_argument("--json", action="store_true", help="print the answer, citations and passages as JSON")
     ask.add_argument(
@@ -81,9 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "eval",
         help="answer a question set (JSONL) and score it: predictions, metrics, report",
-        description="Answers every question of QUESTIONS (RealTimeQA lines or simple {id, question, expect_any|"
-        "expect_all, kind, source} lines), writing OUT/predictions.jsonl as it goes (re-run to resume), then "
-        "OUT/metrics.json, OUT/report.md and OUT/report.html.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=EVAL_HELP,
     )
     evaluate.add_argument("questions", metavar="QUESTIONS.jsonl")
     evaluate.add_argument(
@@ -97,13 +142,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, metavar="N", help="only the first N questions (a quick run)")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
 
-    stats = commands.add_parser("stats", help="what the store holds")
-    stats.add_argument("--json", action="store_true")
+    stats = commands.add_parser(
+        "stats",
+        help="what the store holds",
+        description="Chunks, articles, their date range, and the model and dense scope that built the store.",
+    )
+    stats.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     commands.add_parser("settings", help="list every setting, its environment variable and current value")
     serve = commands.add_parser("serve", help="start the chat app (same as `python app.py`)")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--host", help="address to listen on (NEWSDESK_HOST, default 127.0.0.1; 0.0.0.0 = all)")
+    serve.add_argument("--port", type=int, help="port to listen on (NEWSDESK_PORT, default 7860)")
     return parser
 
 

@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import PROJECT, SAMPLE, UN_ARTICLE, XI_ARTICLE, run_cli
 
 
@@ -23,6 +25,24 @@ def test_help_teaches_and_stays_light():
     examples = result.stdout.split("examples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert all("newsdesk " in line for line in examples), examples  # each example is one whole command line
     assert r"printf 'What did Xi tell Medvedev?\nWhat else did they discuss?\n' | newsdesk chat --json" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["ingest", "ask", "eval"])
+def test_each_command_help_shows_examples_that_run_as_written(command):
+    """Every example is a whole `newsdesk COMMAND …` line (or a continuation after a backslash) using its own flags."""
+    from assistant.cli import build_parser
+
+    commands = next(a for a in build_parser()._subparsers._group_actions if a.dest == "command")
+    parser = commands.choices[command]
+    lines = parser.format_help().split("examples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    continued = [line.startswith("      ") for line in lines]
+    assert lines and not continued[0]
+    assert all(
+        line.startswith(f"  newsdesk {command} ") for line, more in zip(lines, continued, strict=True) if not more
+    )
+    assert all(earlier.endswith("\\") for earlier, more in zip(lines[:-1], continued[1:], strict=True) if more)
+    flags = {word for line in lines for word in line.split("#")[0].split() if word.startswith("--")}
+    assert flags <= set(parser._option_string_actions), flags
 
 
 def test_ingest_then_ask_json_and_text(tmp_path):
