@@ -149,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
 
-    commands.add_parser("settings", help="list every setting, its environment variable and current value")
+    commands.add_parser(
+        "settings", help="list every setting: its environment variable, current value and meaning (secrets masked)"
+    )
     serve = commands.add_parser("serve", help="start the chat app (same as `python app.py`)")
     serve.add_argument("--host", help="address to listen on (NEWSDESK_HOST, default 127.0.0.1; 0.0.0.0 = all)")
     serve.add_argument("--port", type=int, help="port to listen on (NEWSDESK_PORT, default 7860)")
@@ -339,8 +341,13 @@ def cmd_stats(args: argparse.Namespace, settings) -> int:
 
 
 def cmd_settings(args: argparse.Namespace, settings) -> int:
-    for name, value in settings.model_dump().items():
-        print(f"NEWSDESK_{name.upper():<18} = {value}")
+    from assistant.config import config_file, describe_settings
+
+    rows = describe_settings(settings)
+    width = max(len(variable) for variable, _, _ in rows)
+    for variable, value, meaning in rows:
+        print(f"{variable:<{width}} = {value}\n{'':<{width}}   {meaning}")
+    print(f"\nset by: defaults < {config_file()} < environment variables < command-line flags")
     return EXIT_OK
 
 

@@ -111,10 +111,15 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, toml)
 
 
-def describe_settings() -> list[tuple[str, str, str]]:
-    """(env var, default, meaning) rows for --help and the README's configuration table."""
+SECRETS = frozenset({"llm_api_key", "api_token", "ui_password"})
+
+
+def describe_settings(settings: Settings) -> list[tuple[str, str, str]]:
+    """(environment variable, current value, meaning) rows for `newsdesk settings`; a secret shows only whether it
+    is set, so the listing can be pasted into a bug report."""
     rows = []
     for name, info in Settings.model_fields.items():
-        default = info.default_factory() if info.default_factory else info.default  # type: ignore[call-arg]
-        rows.append((f"NEWSDESK_{name.upper()}", str(default), info.description or ""))
+        value = getattr(settings, name)
+        shown = ("(set)" if value else "(empty)") if name in SECRETS else str(value)
+        rows.append((f"NEWSDESK_{name.upper()}", shown, info.description or ""))
     return rows

@@ -90,3 +90,18 @@ def test_ingest_with_a_bad_line_exits_partial_and_names_it(tmp_path):
     assert result.returncode == 3
     assert f"{feed}:2: invalid JSON" in result.stderr
     assert "1 added" in result.stdout
+
+
+def test_settings_lists_every_setting_with_its_meaning_and_masks_secrets():
+    from assistant.config import Settings
+
+    listed = run_cli("settings", env={"NEWSDESK_API_TOKEN": "hunter2", "NEWSDESK_TOP_K": "9"})
+    assert listed.returncode == 0, listed.stderr
+    assert "hunter2" not in listed.stdout
+    assert "NEWSDESK_API_TOKEN" in listed.stdout and "(set)" in listed.stdout
+    assert "NEWSDESK_TOP_K" in listed.stdout and "= 9\n" in listed.stdout
+    assert "passages retrieved per question" in listed.stdout
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        assert f"NEWSDESK_{name.upper()}" in listed.stdout
+        assert f"NEWSDESK_{name.upper()}" in readme, f"README's configuration table lacks NEWSDESK_{name.upper()}"
