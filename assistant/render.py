@@ -15,6 +15,7 @@ from index.store import Hit
 
 _WIDTH = 100
 _CLOSEST = 3
+_SNIPPET = 300  # characters of a closest passage shown when the answer abstains, cut at a word
 
 
 def answer_as_text(answer: Answer) -> str:
@@ -72,7 +73,7 @@ def _passage_row(number: int, hit: Hit) -> str:
     when = hit.published.isoformat() if hit.published else "undated"
     return (
         f"**\\[{number}\\] {as_literal_markdown(hit.title)}** · {when} · `{hit.article_id.replace('`', '')}`\n\n"
-        f"> {_literal_flat(hit.text[:300])}"
+        f"> {_literal_flat(textwrap.shorten(hit.text, _SNIPPET, placeholder=' …'))}"
     )
 
 
@@ -95,7 +96,7 @@ def source_card(citation: Citation, passages: Sequence[Hit]) -> str:
         at, to = citation.start - hit.start, citation.end - hit.start
         before, span, after = hit.text[:at], hit.text[at:to], hit.text[to:]
     when = citation.published.isoformat() if citation.published else "undated"
-    passage = f"{_literal_flat(before)}<mark>{_literal_flat(span)}</mark>{_literal_flat(after)}"
+    passage = f"{_literal_lines(before)}<mark>{_literal_flat(span)}</mark>{_literal_lines(after)}"
     return (
         f"#### \\[{citation.number}\\] {as_literal_markdown(citation.title)}\n\n"
         f"**{when}** · {_link(citation.url)}`{citation.article_id.replace('`', '')}`\n\n"
@@ -109,6 +110,12 @@ def source_cards(answer: Answer) -> str:
 
 def _literal_flat(text: str) -> str:
     return as_literal_markdown(re.sub(r"\s+", " ", text))
+
+
+def _literal_lines(text: str) -> str:
+    """Literal text that keeps the article's line breaks as paragraphs of the card's quote block: a headline and the
+    paragraph under it do not run together."""
+    return "\n>\n> ".join(_literal_flat(line) for line in re.split(r"[ \t]*\n\s*", text))
 
 
 def _link(url: str) -> str:
