@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 
 from index.chunking import sentence_spans
-from index.english import snowball
+from index.english import glued_parts, snowball
 from index.english import stopwords as english_stopwords
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]")
-# "BidenXi", "ParliamentPAP": two words glued where a scraped page joined two elements without a space.
-_GLUED = re.compile(r"(?<=[a-z]{2})(?=[A-Z])")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _NAME = re.compile(r"(?:[A-Z][\w’'\-.]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-.]*)*")
 _NUMBER = re.compile(
@@ -93,11 +91,7 @@ def content_terms(text: str) -> set[str]:
 def passage_terms(text: str) -> set[str]:
     """`content_terms` of article text, plus the parts of glued words: a page scraped as "… President Joe BidenXi
     Jinping said …" is about Biden and Xi. Only the article side is split; a question's "TikTok" stays one term."""
-    terms = content_terms(text)
-    for word in _WORD.findall(text):
-        if _GLUED.search(word):
-            terms |= content_terms(" ".join(_GLUED.split(word)))
-    return terms
+    return content_terms(text) | content_terms(" ".join(glued_parts(text)))
 
 
 def topic_terms(text: str) -> set[str]:

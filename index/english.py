@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Container
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -33,3 +35,21 @@ def snowball() -> Any:
 
         stemmer = _per_thread.stemmer = Stemmer.Stemmer("english")
     return stemmer
+
+
+# "BidenXi": two words glued where a scraped page joined two elements without a space. Two lower-case letters before
+# the capital, so "McDonald" and "iPhone" are not glued words; every part must look like a word, so "OpenAI",
+# "ChatGPT" and "BioNTech" are names, not glued words.
+_GLUED = re.compile(r"(?<=[a-z]{2})(?=[A-Z])")
+_GLUED_WORD = re.compile(r"\b\w*[a-z]{2}[A-Z]\w*")
+_WORDLIKE = re.compile(r"[A-Z]?[a-z]+")
+
+
+def glued_words(text: str) -> list[str]:
+    """The glued words of `text`, in order."""
+    return [word for word in _GLUED_WORD.findall(text) if all(_WORDLIKE.fullmatch(p) for p in _GLUED.split(word))]
+
+
+def glued_parts(text: str, only: Container[str] | None = None) -> list[str]:
+    """The parts of every glued word in `text` (of those in `only`, if given): "… BidenXi Jinping …" → Biden, Xi."""
+    return [part for word in glued_words(text) if only is None or word in only for part in _GLUED.split(word)]

@@ -311,11 +311,12 @@ def test_a_question_naming_a_hyphenated_pair_is_answered_from_their_article(samp
 
 
 def test_words_a_scraped_page_glued_together_are_read_apart():
-    """The sample's "… President Joe BidenXi Jinping said …" is about Biden and Xi; a brand name stays whole too."""
+    """The sample's "… President Joe BidenXi Jinping said …" is about Biden and Xi."""
     from assistant.question import passage_terms
 
     assert {"biden", "xi", "bidenxi"} <= passage_terms("with US President Joe BidenXi Jinping said")
     assert {"mcdonald", "iphone"} == passage_terms("McDonald iPhone")  # one capital after one lowercase: not glued
+    assert {"openai", "chatgpt"} == passage_terms("OpenAI ChatGPT")  # "AI", "GPT" are not words: names, not glued
 
 
 def test_a_question_about_a_glued_name_is_answered_from_the_sentence_that_glues_it(sample_runtime):

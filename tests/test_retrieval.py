@@ -1,11 +1,13 @@
 """Hybrid retrieval: the BM25 side finds rare words, stays in step with the store, and recovers from a crash."""
 
+import json
+
 import pytest
 
 from assistant.config import Settings
 from assistant.retrieval import combine, fuse
 from assistant.runtime import Runtime
-from index.lexical import STALE_MARK, LexicalIndex
+from index.lexical import STALE_MARK, TEXT_VERSION, LexicalIndex, lost_spaces
 from tests.conftest import SAMPLE, XI_ARTICLE
 
 
@@ -167,3 +169,28 @@ def test_an_index_saved_before_the_passage_record_is_rebuilt_with_it(tmp_path, e
         assert (saved / "passages.txt").stat().st_size == sum(
             len(h.text.encode()) for h in runtime.store.iter_passages()
         )
+
+
+def test_bm25_finds_a_name_the_page_glued_to_the_next_word(sample_runtime):
+    """The sample's "… US President Joe BidenXi Jinping said …": BM25 indexes the parts beside the glued word."""
+    hits = sample_runtime.assistant.retriever.lexical_hits("Biden", 1)
+    assert hits and "BidenXi" in hits[0].text
+    answer = sample_runtime.assistant.answer("What did Xi tell Biden?")
+    assert any("very alarmed" in c.quote and c.article_id == XI_ARTICLE for c in answer.citations), answer.text
+
+
+def test_an_index_saved_with_an_older_text_version_is_rebuilt(tmp_path, embedder):
+    with Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder) as runtime:
+        runtime.ingest([SAMPLE])
+        meta_file = runtime.lexical.folder / "bm25" / "newsdesk.json"
+    meta = json.loads(meta_file.read_text())
+    del meta["text_version"]  # as an index saved before glued words were split
+    meta_file.write_text(json.dumps(meta))
+    with Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder) as runtime:
+        assert runtime.assistant.retriever.lexical_hits("Biden", 1)
+    assert json.loads(meta_file.read_text())["text_version"] == TEXT_VERSION
+
+
+def test_only_a_glued_word_few_articles_hold_is_a_lost_space():
+    articles = [f"Article {n} on TikTok and YouTube." for n in range(3)] + ["Joe BidenXi Jinping said", "A ChatGPT"]
+    assert lost_spaces(articles) == {"BidenXi"}  # TikTok is in three articles: a name; ChatGPT has no word "GPT"
