@@ -1,4 +1,5 @@
-"""`newsdesk ingest | ask | stats | serve`: the command line; heavy libraries load only inside the commands."""
+"""`newsdesk ingest | ask | chat | eval | stats | settings | serve`: the command line; heavy libraries load only inside
+the commands."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -66,6 +68,13 @@ examples:
 """
 
 
+def _with_examples(commands: Any, name: str, summary: str, text: str) -> argparse.ArgumentParser:
+    """A command whose description ends in examples: printed with its own line breaks, not rewrapped."""
+    return commands.add_parser(
+        name, help=summary, description=text, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsdesk",
@@ -77,11 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--chroma-url", metavar="URL", help="use a `chroma run` server instead (NEWSDESK_CHROMA_URL)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    ingest = commands.add_parser(
-        "ingest",
-        help="add articles (.txt .md .html .jsonl .jsonl.gz, or folders)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=INGEST_HELP,
+    ingest = _with_examples(
+        commands, "ingest", "add articles (.txt .md .html .jsonl .jsonl.gz, or folders)", INGEST_HELP
     )
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="article files, or folders read recursively")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -93,12 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--app-url", metavar="URL", help="the app to send to (default: the one that owns the store)")
 
-    ask = commands.add_parser(
-        "ask",
-        help="answer one question with cited sentences",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=ASK_HELP,
-    )
+    ask = _with_examples(commands, "ask", "answer one question with cited sentences", ASK_HELP)
     ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="only articles up to this day")
     ask.add_argument("--json", action="store_true", help="print the answer, citations and passages as JSON")
@@ -124,11 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="print each turn as one JSON line (standalone_question holds the rewrite)",
     )
 
-    evaluate = commands.add_parser(
-        "eval",
-        help="answer a question set (JSONL) and score it: predictions, metrics, report",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=EVAL_HELP,
+    evaluate = _with_examples(
+        commands, "eval", "answer a question set (JSONL) and score it: predictions, metrics, report", EVAL_HELP
     )
     evaluate.add_argument("questions", metavar="QUESTIONS.jsonl")
     evaluate.add_argument(
