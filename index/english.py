@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Container
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -47,9 +46,14 @@ _WORDLIKE = re.compile(r"[A-Z]?[a-z]+")
 
 def glued_words(text: str) -> list[str]:
     """The glued words of `text`, in order."""
-    return [word for word in _GLUED_WORD.findall(text) if all(_WORDLIKE.fullmatch(p) for p in _GLUED.split(word))]
+    return [word for word in _GLUED_WORD.findall(text) if all(_WORDLIKE.fullmatch(p) for p in split_glued(word))]
 
 
-def glued_parts(text: str, only: Container[str] | None = None) -> list[str]:
-    """The parts of every glued word in `text` (of those in `only`, if given): "… BidenXi Jinping …" → Biden, Xi."""
-    return [part for word in glued_words(text) if only is None or word in only for part in _GLUED.split(word)]
+def split_glued(word: str) -> list[str]:
+    """ "BidenXi" → ["Biden", "Xi"]."""
+    return _GLUED.split(word)
+
+
+def glued_parts(text: str) -> list[str]:
+    """The parts of every glued word in `text`: "… BidenXi Jinping …" → Biden, Xi."""
+    return [part for word in glued_words(text) for part in split_glued(word)]

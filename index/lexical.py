@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from index.english import glued_parts, glued_words, snowball, stopwords
+from index.english import glued_words, snowball, split_glued, stopwords
 from index.near_duplicates import cluster_articles
 from index.passages import Passages, write_passages
 from index.store import ChunkStore, Hit, day_number
@@ -104,8 +103,11 @@ class LexicalIndex:
         bm25 = None
         if texts:
             bm25 = bm25s.BM25()
-            lost = lost_spaces(" ".join(body) for body in bodies.values())
-            indexed = [_with_glued_parts(text, lost) for text in texts]
+            glued = [glued_words(text) for text in texts]  # each chunk scanned once
+            lost = lost_spaces(zip(owners, glued, strict=True))
+            indexed = [
+                _with_parts(text, [w for w in words if w in lost]) for text, words in zip(texts, glued, strict=True)
+            ]
             bm25.index(bm25s.tokenize(indexed, stemmer=snowball().stemWords, show_progress=False), show_progress=False)
             partial = self.folder.with_name(self.folder.name + ".partial")
             shutil.rmtree(partial, ignore_errors=True)
@@ -163,14 +165,18 @@ class LexicalIndex:
         return [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
 
-def lost_spaces(articles: Iterable[str]) -> set[str]:
-    """The glued words of the articles that are in few of them: where a page lost a space, not a name."""
-    glued = Counter(word for text in articles for word in set(glued_words(text)))
-    return {word for word, count in glued.items() if count <= _GLUED_ARTICLES}
+def lost_spaces(glued: Iterable[tuple[str, Sequence[str]]]) -> set[str]:
+    """The glued words, given as (article id, a chunk's glued words), that few articles hold: where a page lost a
+    space, not a name."""
+    articles: dict[str, set[str]] = {}
+    for article_id, words in glued:
+        for word in words:
+            articles.setdefault(word, set()).add(article_id)
+    return {word for word, holders in articles.items() if len(holders) <= _GLUED_ARTICLES}
 
 
-def _with_glued_parts(text: str, lost_spaces: set[str]) -> str:
+def _with_parts(text: str, lost: Sequence[str]) -> str:
     """A chunk as BM25 indexes it: with the parts of the words a scraped page glued together, so "Joe BidenXi
     Jinping said" is found by a question about Biden."""
-    parts = glued_parts(text, lost_spaces)
+    parts = [part for word in lost for part in split_glued(word)]
     return f"{text}\n{' '.join(parts)}" if parts else text

@@ -7,6 +7,7 @@ import pytest
 from assistant.config import Settings
 from assistant.retrieval import combine, fuse
 from assistant.runtime import Runtime
+from index.english import glued_words
 from index.lexical import STALE_MARK, TEXT_VERSION, LexicalIndex, lost_spaces
 from tests.conftest import SAMPLE, XI_ARTICLE
 
@@ -193,4 +194,5 @@ def test_an_index_saved_with_an_older_text_version_is_rebuilt(tmp_path, embedder
 
 def test_only_a_glued_word_few_articles_hold_is_a_lost_space():
     articles = [f"Article {n} on TikTok and YouTube." for n in range(3)] + ["Joe BidenXi Jinping said", "A ChatGPT"]
-    assert lost_spaces(articles) == {"BidenXi"}  # TikTok is in three articles: a name; ChatGPT has no word "GPT"
+    chunks = [(f"a{n}", glued_words(text)) for n, text in enumerate(articles)] + [("a3", glued_words("BidenXi again"))]
+    assert lost_spaces(chunks) == {"BidenXi"}  # TikTok is in three articles: a name; ChatGPT has no word "GPT"
