@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import prompts
 from assistant.citations import Citation
 from assistant.conflicts import newest_first
 from assistant.followup import Turn
 from assistant.question import QuestionProfile, content_terms, has_kind, name_coverage, profile, topic_terms
+from assistant.spelling import other_spellings
 from index.chunking import sentence_spans
 from index.embedding import Embedder
 from index.store import Hit
@@ -106,10 +107,10 @@ class ExtractiveAnswerer:
         self, question: str, hits: Sequence[Hit], standalone: str = "", already_said: Sequence[str] = ()
     ) -> Answer:
         """`standalone` is what retrieval used; what earlier turns `already_said` is not repeated, nor reworded."""
-        asked = profile(standalone or question)
+        evidence = " ".join(h.text for h in hits)
+        asked = asked_of(standalone or question, evidence)
         said = [part for text in already_said for part in _CITED_SENTENCE.split(text) if part.strip()]
         candidates = [c for c in self.score(asked, hits) if all(_similarity(c.text, s) < _REDUNDANT for s in said)]
-        evidence = " ".join(h.text for h in hits)
         rewritten = standalone if standalone != question else ""
         best = candidates[0].score if candidates else 0.0
         if best < self.min_evidence or name_coverage(asked, evidence) < 0.5:
@@ -146,17 +147,24 @@ class ExtractiveAnswerer:
         best_passage = max(h.score for h in hits) or 1.0
         cheap = []
         for hit, start, end, text in spans:
-            value = _LEXICAL * _overlap(asked, text) + _PASSAGE * hit.score / best_passage
-            value += _KIND_BONUS if has_kind(text, asked.wants, asked) else 0.0
+            read = asked.as_asked(text)
+            value = _LEXICAL * _overlap(asked, read) + _PASSAGE * hit.score / best_passage
+            value += _KIND_BONUS if has_kind(read, asked.wants, asked) else 0.0
             cheap.append((value, hit, start, end, text))
         cheap = sorted(cheap, key=lambda row: row[0], reverse=True)[:_EMBEDDED]
-        vectors = self.embedder.embed_documents([asked.text] + [row[4] for row in cheap])
+        vectors = self.embedder.embed_documents([asked.text] + [asked.as_asked(row[4]) for row in cheap])
         query = vectors[0]
         scored = []
         for (value, hit, start, end, text), vector in zip(cheap, vectors[1:], strict=True):
             dense = sum(a * b for a, b in zip(query, vector, strict=True))
             scored.append(Candidate(hit, start, end, text, value + _DENSE * dense))
         return sorted(scored, key=lambda c: c.score, reverse=True)
+
+
+def asked_of(question: str, evidence: str) -> QuestionProfile:
+    """The question, and the other spellings the passages give its names ("Kiev" for its "Kyiv")."""
+    asked = profile(question)
+    return replace(asked, spellings=tuple(other_spellings(asked.names, evidence).items()))
 
 
 def choose(candidates: list[Candidate]) -> list[Candidate]:

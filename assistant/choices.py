@@ -20,8 +20,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from assistant.answer import Candidate, ExtractiveAnswerer
-from assistant.question import asks_for_exception, content_terms, normalise, option_role, profile
+from assistant.answer import Candidate, ExtractiveAnswerer, asked_of
+from assistant.question import asks_for_exception, content_terms, normalise, option_role
 from assistant.retrieval import Retriever
 from index.chunking import sentence_spans
 from index.store import Hit
@@ -67,7 +67,8 @@ def answer_choices(
     as_of: date | None = None,
 ) -> Choice:
     """`hits` in rank order (all are read); the answer sentences come from the first `retriever.top_k`."""
-    candidates = answerer.score(profile(question), hits[: retriever.top_k])
+    answering = hits[: retriever.top_k]
+    candidates = answerer.score(asked_of(question, " ".join(h.text for h in answering)), answering)
     asked = content_terms(question)
     sentences = _sentence_terms(hits)
     support, conditioned, best_scores = [], [], []

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 
+from assistant.spelling import respelled
 from index.chunking import sentence_spans
 from index.english import glued_parts, snowball
 from index.english import stopwords as english_stopwords
@@ -116,6 +117,12 @@ class QuestionProfile:
     terms: frozenset[str]
     names: tuple[str, ...]
     wants: str  # person | date | number | place | speech | role | name | other
+    spellings: tuple[tuple[str, str], ...] = ()  # (the passages' spelling, the question's) of its names
+
+    def as_asked(self, text: str) -> str:
+        """Passage text with the question's names spelled the question's way: what scoring reads, never what is
+        quoted."""
+        return respelled(text, dict(self.spellings))
 
     @cached_property
     def topics(self) -> frozenset[str]:
@@ -247,7 +254,7 @@ def name_coverage(question: QuestionProfile, evidence: str) -> float:
     """Mean share of each named thing's words found in the evidence: a question about absent names is unanswered."""
     if not question.names:
         return 1.0
-    terms = passage_terms(evidence)
+    terms = passage_terms(question.as_asked(evidence))
     shares = []
     for name in question.names:
         words = [normalise(w) for w in _WORD.findall(name) if not is_stopword(w)]

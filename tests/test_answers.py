@@ -11,6 +11,8 @@ from index.chunking import sentence_spans
 from index.cleaning import clean_article
 from tests.conftest import PROJECT, SAMPLE, UN_ARTICLE, XI_ARTICLE
 
+PEACE_TALKS_ARTICLE = "000_0dc2e2b57fedf7f8"  # the secret meeting; spells "Kiev"
+PHONE_CALL_ARTICLE = "003_672c8eb654738f91"  # Wang Yi and Kuleba; spells him "Kouleba" once
 ARTICLES = {a.id: clean_article(a) for a in load_articles([SAMPLE])}
 
 
@@ -53,9 +55,9 @@ def test_where_question_quotes_the_sentence_naming_the_place(sample_runtime, que
 def test_what_someone_said_is_answered_with_what_they_said(sample_runtime):
     """Beside the sentence that names Wang Yi in full to say a phone call happened, one that quotes him."""
     answer = sample_runtime.assistant.answer("What did Wang Yi say?")
-    assert any(
-        c.article_id == "003_672c8eb654738f91" and "Wang stressed that “" in c.quote for c in answer.citations
-    ), answer.text
+    assert any(c.article_id == PHONE_CALL_ARTICLE and "Wang stressed that “" in c.quote for c in answer.citations), (
+        answer.text
+    )
     assert_quotes_are_verbatim(answer)
 
 
@@ -323,4 +325,30 @@ def test_a_question_about_a_glued_name_is_answered_from_the_sentence_that_glues_
     answer = sample_runtime.assistant.answer("How did Xi say he felt about the situation in Ukraine when he met Biden?")
     assert not answer.abstained, answer.text
     assert any(c.article_id == XI_ARTICLE and "very alarmed" in c.quote for c in answer.citations), answer.text
+    assert_quotes_are_verbatim(answer)
+
+
+def test_two_spellings_of_one_name_are_one_name_and_close_names_stay_apart():
+    from assistant.spelling import other_spellings, respelled, spelled_otherwise
+
+    for a, b in [("Kyiv", "Kiev"), ("Kuleba", "Kouleba"), ("Zelensky", "Zelenskyy"), ("Odesa", "Odessa")]:
+        assert spelled_otherwise(a, b), (a, b)
+    for a, b in [("Iran", "Iraq"), ("Niger", "Nigeria"), ("Austria", "Australia"), ("Kyiv", "Kyiv"), ("Xi", "Xu")]:
+        assert not spelled_otherwise(a, b), (a, b)
+    spellings = other_spellings(["Kyiv"], "Kiev wanted support; Kyiv refused. Kievan Rus.")
+    assert spellings == {"Kiev": "Kyiv"}
+    assert respelled("Kiev's allies met in Kievan Rus.", spellings) == "Kyiv's allies met in Kievan Rus."
+
+
+def test_a_question_in_one_spelling_is_answered_from_a_sentence_in_another(sample_runtime):
+    """The sample spells the capital "Kiev" in two articles and "Kyiv" in two, Ukraine's minister "Kouleba" once."""
+    answer = sample_runtime.assistant.answer("What was Kyiv trying to win support for at the secret meeting?")
+    assert not answer.abstained, answer.text
+    first = answer.citations[0]
+    assert (
+        first.article_id == PEACE_TALKS_ARTICLE
+        and "Kiev wanted to get support for the terms of peace talks" in first.quote
+    )
+    tweet = sample_runtime.assistant.answer("What did Kuleba tweet?").citations[0]
+    assert tweet.article_id == PHONE_CALL_ARTICLE and "Kouleba tweeted" in tweet.quote, tweet.quote
     assert_quotes_are_verbatim(answer)
