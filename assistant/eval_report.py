@@ -27,6 +27,7 @@ _HEADLINE = [
     "latency_p95_ms",
 ]
 _FAILED_SHOWN = 50
+_GOLD_HEADING = "Gold answer in the passages read"
 
 
 def _fmt(name: str, value) -> str:
@@ -74,6 +75,7 @@ def markdown_report(metrics: dict, found: Sequence[Outcome], title: str) -> str:
     lines += [f"| {kind} | {name} | {value} |" for kind, name, value in headline_rows(metrics)]
     lines += ["", "## Recall@k", "", "| k | recall |", "|---|---|"]
     lines += [f"| {k} | {_fmt('r', v)} |" for k, v in metrics.get("recall_curve", {}).items()]
+    lines += _gold_in_passages_markdown(metrics)
     for group in ("accuracy_by_kind", "accuracy_by_source"):
         lines += ["", f"## {group.replace('_', ' ').capitalize()}", "", "| group | n | accuracy |", "|---|---|---|"]
         lines += [f"| {name} | {v['n']} | {_fmt('a', v['accuracy'])} |" for name, v in metrics.get(group, {}).items()]
@@ -84,6 +86,42 @@ def markdown_report(metrics: dict, found: Sequence[Outcome], title: str) -> str:
         cells = [row["id"], row["question"], row["gold"], row["answer"][:200], "<br>".join(row["retrieved"])]
         lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def gold_in_passages(found: dict | None) -> tuple[list[tuple[str, str]], str] | None:
+    """Where the answers were lost: not retrieved (the gold is in none of the passages read), or there and not read.
+    (top k, share) rows and a closing sentence; None when the run recorded nothing of it."""
+    if not found or not found.get("n"):
+        return None
+    rows = [(k, _fmt("g", v)) for k, v in found["at_k"].items()]
+    sentence = (
+        f"Answered right: {_fmt('g', found['right_when_there'])} of the questions whose gold answer was in the "
+        f"passages read ({_fmt('g', found['anywhere'])} of {found['n']}), "
+        f"{_fmt('g', found['right_when_missing'])} of the others."
+    )
+    return rows, sentence
+
+
+def _gold_in_passages_markdown(metrics: dict) -> list[str]:
+    found = gold_in_passages(metrics.get("gold_in_passages"))
+    if found is None:
+        return []
+    rows, sentence = found
+    lines = ["", f"## {_GOLD_HEADING}", "", "| top k passages | hold the gold answer |", "|---|---|"]
+    return lines + [f"| {k} | {share} |" for k, share in rows] + ["", sentence]
+
+
+def _gold_in_passages_html(metrics: dict) -> str:
+    found = gold_in_passages(metrics.get("gold_in_passages"))
+    if found is None:
+        return ""
+    rows, sentence = found
+    esc = html.escape
+    body = "".join(f"<tr><td>{esc(k)}</td><td>{esc(share)}</td></tr>" for k, share in rows)
+    return (
+        f'<section id="gold-in-passages"><h2>{_GOLD_HEADING}</h2><table><tr><th>top k passages</th>'
+        f"<th>hold the gold answer</th></tr>{body}</table><p>{esc(sentence)}</p></section>"
+    )
 
 
 def html_report(metrics: dict, found: Sequence[Outcome], title: str) -> str:
@@ -117,6 +155,7 @@ figure {{ display: inline-block; margin: 1rem; vertical-align: top; }} figcaptio
 <h1>{esc(title)}</h1>
 <table><tr><th>set</th><th>metric</th><th>value</th></tr>{headline}</table>
 <section id="plots">{figures}</section>
+{_gold_in_passages_html(metrics)}
 <h2>Failed questions ({len(failed)}; first {min(len(failed), _FAILED_SHOWN)})</h2>
 <table id="failed"><tr><th>id</th><th>question</th><th>gold</th><th>answer</th><th>retrieved (top 3)</th></tr>
 {failed_html}</table>

@@ -16,7 +16,7 @@ from pathlib import Path
 from assistant.answer import Answer
 from assistant.evalset import EvalQuestion
 from assistant.followup import Turn
-from assistant.metrics import Outcome, outcomes, summarise
+from assistant.metrics import Outcome, first_holding, gold_in_passages, outcomes, summarise
 from assistant.runtime import Runtime
 
 PREDICTIONS = "predictions.jsonl"
@@ -39,6 +39,9 @@ def predict(runtime: Runtime, question: EvalQuestion, options: EvalOptions) -> d
         history = _conversation(runtime, question.history, as_of)
         answer, choice = runtime.assistant.answer(question.question, as_of, history, depth=max(options.ks)), None
     prediction = _prediction(question.id, answer)
+    if question.answerable:  # the harness's own record, from the gold: was the answer there to be read?
+        read = choice.evidence if choice is not None else answer.passages
+        prediction["gold_in_passages_at"] = first_holding(question, [hit.text for hit in read])
     if question.history:
         prediction["standalone_question"] = answer.read_as
     if choice is not None:
@@ -120,6 +123,7 @@ def metrics_with_groups(
     curve = outcomes(predictions, questions, curve_ks, corpus)
     eligible = [o for o in curve if o.hits]
     metrics["recall_curve"] = {str(k): _share([o.hits[k] for o in eligible]) for k in curve_ks}
+    metrics["gold_in_passages"] = gold_in_passages(curve, curve_ks)
     metrics["accuracy_by_kind"] = _accuracy_by(curve, lambda o: o.question.category)
     metrics["accuracy_by_source"] = _accuracy_by(curve, lambda o: o.question.origin or "(none)")
     return metrics, curve

@@ -90,6 +90,31 @@ def expected_in(question: EvalQuestion, text: str) -> bool:
     return any(e.lower() in lowered for e in question.expect_any)
 
 
+def first_holding(question: EvalQuestion, passages: Sequence[str]) -> int | None:
+    """How many of the passages read, from the top, it takes to hold the gold answer; None when all of them don't.
+    It splits a miss in two: the answer was never retrieved, or it was there and the reader did not take it."""
+    for depth in range(1, len(passages) + 1):
+        if expected_in(question, "\n".join(passages[:depth])):
+            return depth
+    return None
+
+
+def gold_in_passages(found: Sequence[Outcome], ks: Sequence[int]) -> dict:
+    """Over the answerable questions whose prediction records it: the share whose gold answer is in the top k
+    passages read, and how often the answer was right with the gold in the passages and without it."""
+    recorded = [o for o in found if o.question.answerable and o.prediction and "gold_in_passages_at" in o.prediction]
+    depth = {id(o): o.prediction["gold_in_passages_at"] for o in recorded}
+    there = [o for o in recorded if depth[id(o)] is not None]
+    missing = [o for o in recorded if depth[id(o)] is None]
+    return {
+        "n": len(recorded),
+        "at_k": {str(k): _mean([d is not None and d <= k for d in depth.values()]) for k in ks},
+        "anywhere": _mean([d is not None for d in depth.values()]),
+        "right_when_there": _mean([not o.failed for o in there]),
+        "right_when_missing": _mean([not o.failed for o in missing]),
+    }
+
+
 @dataclass
 class Outcome:
     """One question's verdicts; None = not applicable to this question."""

@@ -130,3 +130,26 @@ def test_a_failed_follow_up_shows_its_rewrite_in_the_report():
     prediction = {"id": "c1", "answer": "", "standalone_question": "What did Xi tell Scholz?"}
     rows = failed_rows([Outcome(question, prediction, abstained=True, contains=False)])
     assert rows[0]["question"] == "And Scholz? (read as: What did Xi tell Scholz?)"
+
+
+def test_the_report_says_whether_the_gold_answer_was_in_the_passages_read(sample_run):
+    folder, _ = sample_run
+    by_id = {p["id"]: p for p in map(json.loads, (folder / "out" / "predictions.jsonl").read_text().splitlines())}
+    assert by_id["s2"]["gold_in_passages_at"] == 1  # "Zhang Jun" is in the first passage read
+    assert "gold_in_passages_at" not in by_id["s5"]  # an unanswerable question has no gold to look for
+    found = json.loads((folder / "out" / "metrics.json").read_text())["gold_in_passages"]
+    assert found["n"] == 8 and found["at_k"]["10"] == 1.0 and found["right_when_there"] == 1.0
+    report = (folder / "out" / "report.md").read_text()
+    assert "## Gold answer in the passages read" in report and "of the questions whose gold answer was" in report
+
+
+def test_the_gold_answer_is_looked_for_in_the_passages_read_from_the_top():
+    from assistant.evalset import EvalQuestion
+    from assistant.metrics import first_holding
+
+    both = EvalQuestion("l1", "Who met?", "seed", "multi", expect_all=("Xi", "Medvedev"))
+    passages = ["Scholz spoke.", "Xi spoke.", "Medvedev listened.", "Xi met Medvedev."]
+    assert first_holding(both, passages) == 3  # every expected name, across the passages read so far
+    assert first_holding(both, passages[:2]) is None
+    rtqa = EvalQuestion("q1", "Which team?", "realtimeqa", "multiple-choice", answer_text="Buffalo Bills")
+    assert first_holding(rtqa, ["the Bills", "a Buffalo Bills player"]) == 2
