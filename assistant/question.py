@@ -30,7 +30,9 @@ _SPEECH = re.compile(
 )
 _ASKS_SPEECH = re.compile(
     r"what (?:did|does|do|has|have|had|will|would) .+\b(?:say|tell|state|stress|announce|claim|write|add|note|warn"
-    r"|argue|emphasi[sz]e|declare|urge|promise|insist|explain|tweet|post)\b",
+    r"|argue|emphasi[sz]e|declare|urge|promise|insist|explain|tweet|post)\b"
+    # "How did Medvedev describe the talks?" asks for his words too
+    r"|how (?:did|does|do|has|have|had|will|would) .+\b(?:describe|characteri[sz]e|call|assess|view)\b",
     re.I,
 )
 # "the title of the new Banksy exhibition" names a work, not a person's title.

@@ -110,6 +110,8 @@ def test_question_kinds():
         "What did Wang Yi say?": "speech",
         "What did Xi tell German Chancellor Olaf Scholz?": "speech",
         "What did Kuleba tweet?": "speech",  # a post is something said
+        "How did Medvedev describe the talks with Xi?": "speech",  # his words, not a manner
+        "How does Xi plan to talk to Zelensky?": "other",
         "What position does Medvedev hold?": "role",
         "What title does Hua Chunying hold?": "role",
         "What is the title of the new Banksy exhibition opening in Glasgow?": "other",  # a work's title, not a post
