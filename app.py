@@ -205,9 +205,19 @@ def build_chat(lazy: LazyRuntime, compact: bool = False) -> gr.Blocks:
         def ask(message: str, history: list, turns_now: list, cards_now: dict, as_of_text: str) -> Iterator:
             yield from respond(lazy, message, history, turns_now, cards_now, as_of_text)
 
-        box.submit(ask, [box, chatbot, turns, cards, as_of], [chatbot, sources, turns, cards], api_name="ask").then(
-            lambda: "", None, box, api_name=False
+        # The box empties as soon as a question is sent, as chat pages do, and gets it back if answering fails ("As
+        # of" not a date), so nothing typed is lost. A question sent while another is being answered waits for it
+        # ("always_last"), and is then read with that answer in the history.
+        pending = gr.Textbox(visible=False)  # not a State: API callers of "ask" still pass the question first
+        sent = box.submit(lambda question: (question, ""), box, [pending, box], queue=False, api_name=False)
+        asked = sent.then(
+            ask,
+            [pending, chatbot, turns, cards, as_of],
+            [chatbot, sources, turns, cards],
+            api_name="ask",
+            trigger_mode="always_last",
         )
+        asked.failure(lambda question: question, pending, box, api_name=False)
         chatbot.option_select(show_source, cards, sources, api_name=False)
         chatbot.select(show_turn_sources, cards, sources, api_name=False)
         chatbot.clear(lambda: ([], {}, ""), None, [turns, cards, sources], api_name=False)

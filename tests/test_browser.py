@@ -86,6 +86,31 @@ def test_chat_streams_a_cited_answer_and_opens_its_source_card(visit, running_ap
     assert visit.dialogs == []
 
 
+def test_the_box_empties_on_sending_a_second_question_waits_and_a_failed_one_comes_back(visit, running_app):
+    page = visit.page
+    page.goto(running_app.url + "/")
+    page.locator("#status").filter(has_text="passages").wait_for()
+    box = page.locator("#question textarea")
+    offers = page.locator('[data-testid="bot"]').filter(has_text="Open a source")
+    ask(page, "Who is China's Permanent Representative to the UN?")
+    page.locator('[data-testid="user"]').first.wait_for()  # answering has begun: the question is in the chat
+    assert box.input_value() == "" and offers.count() == 0  # emptied on sending, before the answer is done
+    ask(page, "When will Xi Jinping visit Russia?")  # sent while the first is being answered
+    expect(offers).to_have_count(2, timeout=60_000)
+    users = page.locator('[data-testid="user"]')
+    assert [users.nth(i).inner_text() for i in range(users.count())] == [
+        "Who is China's Permanent Representative to the UN?",
+        "When will Xi Jinping visit Russia?",
+    ]
+    bots = page.locator('[data-testid="bot"]')
+    assert "Zhang Jun" in bots.nth(0).inner_text() and "March" in bots.nth(2).inner_text()
+    page.locator("#as-of textarea, #as-of input").first.fill("last Tuesday")
+    ask(page, "Who is Dmytro Kuleba?")
+    expect(box).to_have_value("Who is Dmytro Kuleba?", timeout=30_000)  # refused ("As of" is no date): typed text back
+    assert users.count() == 2
+    assert only_the_app(visit, running_app.url) == []
+
+
 def test_embed_page_widget_answers_as_web_component_and_iframe(visit, running_app):
     page = visit.page
     page.goto(running_app.url + "/embed")
