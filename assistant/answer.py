@@ -150,12 +150,12 @@ class ExtractiveAnswerer:
             read = asked.as_asked(text)
             value = _LEXICAL * _overlap(asked, read) + _PASSAGE * hit.score / best_passage
             value += _KIND_BONUS if has_kind(read, asked.wants, asked) else 0.0
-            cheap.append((value, hit, start, end, text))
+            cheap.append((value, hit, start, end, text, read))
         cheap = sorted(cheap, key=lambda row: row[0], reverse=True)[:_EMBEDDED]
-        vectors = self.embedder.embed_documents([asked.text] + [asked.as_asked(row[4]) for row in cheap])
+        vectors = self.embedder.embed_documents([asked.text] + [row[5] for row in cheap])
         query = vectors[0]
         scored = []
-        for (value, hit, start, end, text), vector in zip(cheap, vectors[1:], strict=True):
+        for (value, hit, start, end, text, _), vector in zip(cheap, vectors[1:], strict=True):
             dense = sum(a * b for a, b in zip(query, vector, strict=True))
             scored.append(Candidate(hit, start, end, text, value + _DENSE * dense))
         return sorted(scored, key=lambda c: c.score, reverse=True)

@@ -124,7 +124,11 @@ class QuestionProfile:
     def as_asked(self, text: str) -> str:
         """Passage text with the question's names spelled the question's way: what scoring reads, never what is
         quoted."""
-        return respelled(text, dict(self.spellings))
+        return respelled(text, self._spelled)
+
+    @cached_property
+    def _spelled(self) -> dict[str, str]:
+        return dict(self.spellings)
 
     @cached_property
     def topics(self) -> frozenset[str]:
