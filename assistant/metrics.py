@@ -103,13 +103,13 @@ def gold_in_passages(found: Sequence[Outcome], ks: Sequence[int]) -> dict:
     """Over the answerable questions whose prediction records it: the share whose gold answer is in the top k
     passages read, and how often the answer was right with the gold in the passages and without it."""
     recorded = [o for o in found if o.question.answerable and o.prediction and "gold_in_passages_at" in o.prediction]
-    depth = {id(o): o.prediction["gold_in_passages_at"] for o in recorded}
-    there = [o for o in recorded if depth[id(o)] is not None]
-    missing = [o for o in recorded if depth[id(o)] is None]
+    depths = [o.prediction["gold_in_passages_at"] for o in recorded]
+    there = [o for o, depth in zip(recorded, depths, strict=True) if depth is not None]
+    missing = [o for o, depth in zip(recorded, depths, strict=True) if depth is None]
     return {
         "n": len(recorded),
-        "at_k": {str(k): _mean([d is not None and d <= k for d in depth.values()]) for k in ks},
-        "anywhere": _mean([d is not None for d in depth.values()]),
+        "at_k": {str(k): _mean([d is not None and d <= k for d in depths]) for k in ks},
+        "anywhere": _mean([d is not None for d in depths]),
         "right_when_there": _mean([not o.failed for o in there]),
         "right_when_missing": _mean([not o.failed for o in missing]),
     }
