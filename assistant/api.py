@@ -6,7 +6,6 @@ citations ride along in a `citations` field those clients ignore and ours read.
 
 from __future__ import annotations
 
-import hmac
 import json
 import time
 import uuid
@@ -14,7 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Literal, TypeVar
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -116,14 +115,8 @@ def answering(work: Callable[[], T]) -> T:
 
 
 def build_router(runtime: Callable[[], Runtime], settings: Settings) -> APIRouter:
-    def check_token(request: Request) -> None:
-        if not settings.api_token:
-            return
-        sent = request.headers.get("authorization", "")
-        if not hmac.compare_digest(sent.encode(), f"Bearer {settings.api_token}".encode()):
-            raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
-
-    router = APIRouter(dependencies=[Depends(check_token)])
+    """Credentials are checked in front of every route by assistant.access, not here."""
+    router = APIRouter()
 
     def answer(question: str, as_of: date | None, history: list[Turn]) -> Answer:
         return answering(lambda: runtime().assistant.answer(question, as_of, history))
@@ -137,13 +130,20 @@ def build_router(runtime: Callable[[], Runtime], settings: Settings) -> APIRoute
         return ask_json(found) | {"choice": choice.to_dict(body.choices)}
 
     @router.post("/api/ingest")
-    def api_ingest(files: list[UploadFile] = File(...)) -> dict:  # noqa: B008 - FastAPI's declaration style
+    def api_ingest(files: list[UploadFile] = File(...)) -> JSONResponse:  # noqa: B008 - FastAPI's declaration style
         uploads = [Upload(f.filename or "", f.file) for f in files]
         try:
             report = runtime().ingest_uploads(uploads, settings.max_upload_bytes)
         except NewsdeskError as exc:
             raise HTTPException(503, str(exc)) from exc
-        return {**vars(report), "errors": [str(e) for e in report.errors], "summary": report.summary()}
+        body = {
+            **vars(report),
+            "errors": [str(e) for e in report.errors],
+            "refused": len(report.errors),
+            "summary": report.summary(),
+        }
+        nothing_read = report.errors and not report.articles  # every file refused: the client's error, said so
+        return JSONResponse(body, 422 if nothing_read else 200)
 
     @router.get("/api/health")
     def api_health() -> dict:

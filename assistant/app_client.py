@@ -35,7 +35,10 @@ def send_to_app(app_url: str, paths: Iterable[str | Path], token: str = "", prog
                     response = client.post(endpoint, files={"files": (item.name, stream)})
                 except httpx.HTTPError as exc:
                     raise NewsdeskError(f"cannot reach the newsdesk app at {app_url}: {exc}") from exc
-            if response.status_code != 200:
+            if response.status_code == 413:  # over the upload limit: this file is refused, the others still go
+                report.errors.append(LoadError(str(item), None, f"refused: {response.json()['detail']}"))
+                continue
+            if response.status_code not in (200, 422):  # 422: every article in the file refused, named in errors
                 raise NewsdeskError(f"the app at {app_url} refused {item}: HTTP {response.status_code} {response.text}")
             _add(report, response.json(), item)
     return report

@@ -82,13 +82,23 @@ class Settings(BaseSettings):
     sample_dir: Path = Field(PROJECT_DIR / "data" / "sample", description="articles ingested on first start")
     host: str = Field("127.0.0.1", description="address the app listens on")
     port: int = Field(7860, description="port the app listens on")
-    api_token: str = Field("", description="bearer token required by /api/* and /v1/*; empty = no token")
-    ui_user: str = Field("", description="login name for the chat page; empty = no login")
-    ui_password: str = Field("", description="password for the chat page login (with NEWSDESK_UI_USER)")
+    api_token: str = Field(
+        "", description="bearer token every route requires (page, widget, Gradio and JSON APIs); empty = no token"
+    )
+    ui_user: str = Field("", description="login name for the page, widget and APIs; empty = no login")
+    ui_password: str = Field("", description="password for that login (with NEWSDESK_UI_USER)")
+    session_hours: float = Field(12.0, gt=0, description="how long a login lasts (sessions also end on restart)")
+    login_attempts_per_minute: int = Field(5, ge=1, description="wrong logins allowed per client address a minute")
+    anonymous_ingest: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="may users without credentials add articles: auto = only while the app listens on loopback",
+    )
     embed_origins: list[str] = Field(
         default_factory=list, description='intranet origins allowed to embed the chat, e.g. ["http://portal.corp"]'
     )
-    max_upload_mb: float = Field(50.0, gt=0, description="largest article file accepted by upload")
+    max_upload_mb: float = Field(
+        50.0, gt=0, description="largest upload request (its files together), checked as it streams"
+    )
 
     @property
     def max_upload_bytes(self) -> int:

@@ -16,8 +16,11 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from assistant.access import AccessPolicy, Credentials
 from assistant.api import build_router
+from assistant.api_docs import build_docs_router
 from assistant.config import Settings
+from assistant.login import build_login_router
 from assistant.runtime import Runtime
 
 
@@ -32,7 +35,9 @@ def content_security_policy(settings: Settings) -> str:
 
 def create_server(settings: Settings, runtime: Callable[[], Runtime], apps: dict[str, gr.Blocks]) -> FastAPI:
     """`apps` maps mount paths to Gradio apps; sub-paths must come before "/" (a root mount shadows later routes)."""
-    server = FastAPI(title="newsdesk", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
+    # FastAPI's own /docs page loads Swagger from a CDN, which the CSP below (rightly) blocks: ours is served here.
+    server = FastAPI(title="newsdesk", docs_url=None, openapi_url="/api/openapi.json", redoc_url=None)
+    credentials = Credentials(settings)
     policy = content_security_policy(settings)
 
     @server.middleware("http")
@@ -50,7 +55,10 @@ def create_server(settings: Settings, runtime: Callable[[], Runtime], apps: dict
         allow_methods=["GET", "POST"],
         allow_headers=["*"],
     )
+    server.add_middleware(AccessPolicy, settings=settings, credentials=credentials)  # outermost: decides first
+    server.include_router(build_login_router(credentials))
     server.include_router(build_router(runtime, settings))
+    server.include_router(build_docs_router(server))
 
     @server.get("/gradio.js", include_in_schema=False)
     def gradio_entry() -> Response:
@@ -70,7 +78,6 @@ def create_server(settings: Settings, runtime: Callable[[], Runtime], apps: dict
         def widget_slash() -> RedirectResponse:
             return RedirectResponse("/widget/")
 
-    auth = (settings.ui_user, settings.ui_password) if settings.ui_user and settings.ui_password else None
     for path, blocks in apps.items():
         gr.mount_gradio_app(
             server,
@@ -79,7 +86,6 @@ def create_server(settings: Settings, runtime: Callable[[], Runtime], apps: dict
             server_name=settings.host,
             server_port=settings.port,
             footer_links=[],
-            auth=auth,
             max_file_size=settings.max_upload_bytes,
             ssr_mode=False,
             mcp_server=False,

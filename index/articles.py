@@ -21,6 +21,7 @@ JSONL_KEYS = "doc_id|id, title, url, publish_date|date, text"
 # A scraped-text convention seen in the sample corpus: the file opens with " date 2022-11-16 ".
 _DATE_PREFIX = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\s+")
 MAX_ARTICLE_BYTES = 5_000_000  # ~50 long-reads: anything larger is a dump or a mistake, not one article
+_PIECE = 1 << 20
 _TITLE_MAX = 160
 _TITLE_MIN_WORDS = 5
 
@@ -116,7 +117,7 @@ def count_articles(paths: Iterable[str | Path]) -> int:
         if suffix_of(item) in JSONL_SUFFIXES:
             try:
                 with _open_bytes(item) as handle:
-                    total += sum(1 for line in handle if line.strip())
+                    total += sum(1 for _ in bounded_lines(handle, MAX_ARTICLE_BYTES))
             except (OSError, EOFError):
                 continue  # the load itself reports it
         else:
@@ -127,6 +128,24 @@ def count_articles(paths: Iterable[str | Path]) -> int:
 def _open_bytes(path: Path):
     """Lines are decoded one by one, so a bad byte costs its line, not the rest of the file."""
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
+
+
+def bounded_lines(handle, limit: int) -> Iterator[tuple[int, bytes | int]]:
+    """(line number, line) for each non-blank line, or (number, its size) for one over `limit`, read in pieces so
+    memory stays at `limit` plus a piece however long the line: a 1 MB .gz can expand to one 1 GB line."""
+    number = 0
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            size = len(line)
+            while (piece := handle.readline(_PIECE)) and not piece.endswith(b"\n"):
+                size += len(piece)
+            yield number, size + len(piece)
+        elif line.strip():
+            yield number, line
 
 
 def _decode(raw: bytes) -> str:
@@ -182,8 +201,10 @@ def _safe_date(value: str | None) -> date | None:
 def _load_jsonl(path: Path, max_bytes: int) -> Iterator[Article | LoadError]:
     try:
         with _open_bytes(path) as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
+            for number, line in bounded_lines(handle, max_bytes):
+                if isinstance(line, int):
+                    yield LoadError(str(path), number, _too_big(line, max_bytes))
+                else:
                     yield _article_from_json_line(line, str(path), number, max_bytes)
     except (OSError, EOFError) as exc:
         yield LoadError(str(path), None, f"file is unreadable past this point: {exc}")

@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from assistant.access import AccessPolicy, Credentials
 from assistant.api import build_router
 from assistant.config import Settings
 from tests.conftest import PROJECT, UN_ARTICLE, XI_ARTICLE
@@ -70,8 +71,10 @@ def test_readme_curl_examples_work_as_printed(running_app):
 
 @pytest.fixture(scope="module")
 def guarded_api(sample_runtime):
+    settings = Settings(api_token="s3cret", max_upload_mb=0.001)
     app = FastAPI()
-    app.include_router(build_router(lambda: sample_runtime, Settings(api_token="s3cret", max_upload_mb=0.001)))
+    app.add_middleware(AccessPolicy, settings=settings, credentials=Credentials(settings))
+    app.include_router(build_router(lambda: sample_runtime, settings))
     return TestClient(app)
 
 
@@ -105,7 +108,9 @@ def test_uploads_refuse_bad_names_types_and_sizes_by_name(guarded_api, sample_ru
         ("files", ("tool.exe", b"MZ", "application/octet-stream")),
         ("files", ("big.txt", b"word " * 1000, "text/plain")),
     ]
-    report = guarded_api.post("/api/ingest", files=files, headers={"Authorization": "Bearer s3cret"}).json()
+    response = guarded_api.post("/api/ingest", files=files, headers={"Authorization": "Bearer s3cret"})
+    report = response.json()
+    assert response.status_code == 422 and report["refused"] == 3, report  # nothing read: the client's error
     assert report["added"] == 0 and len(report["errors"]) == 3, report
     escape, exe, big = report["errors"]
     assert escape.startswith("../escape.txt: refused: the file name must be a plain name")
