@@ -168,8 +168,11 @@ class AccessPolicy:
         """Browsers send Origin on every POST, no-cors forms included; clients without one (curl, SDKs) are not a
         victim's browser, so only their credentials count."""
         origin = headers.get("origin", "").rstrip("/").lower()
+        site = headers.get("sec-fetch-site", "")
         if not origin:
-            return headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+            return site not in ("cross-site", "same-site")
+        if origin == "null":  # a form posted under Referrer-Policy: no-referrer (ours) says "null"; the browser's
+            return site == "same-origin"  # own Sec-Fetch-Site still tells our page from a sandboxed foreign frame
         return urlsplit(origin).netloc == headers.get("host", "").lower() or origin in self.allowed_origins
 
     def signed_in(self, scope, headers: dict[str, str]) -> bool:

@@ -114,3 +114,23 @@ def test_realtimeqa_january_file_loads_as_it_is():
     assert errors == []
     assert len(articles) == 782
     assert all(a.id.startswith("http") and a.published for a in articles)
+
+
+def test_a_gzip_bomb_line_is_refused_by_number_in_bounded_memory_and_the_next_line_loads(tmp_path):
+    import tracemalloc
+
+    bomb = tmp_path / "bomb.jsonl.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as out:  # ~200 KB on disk, one 200 MB line once expanded
+        out.write(b'{"id": "huge", "text": "' + b"A" * (200 << 20) + b'"}\n')
+        out.write(b'{"id": "after", "title": "After the bomb", "text": "A real sentence after the bomb."}\n')
+    limit = 5_000_000
+    tracemalloc.start()
+    try:
+        items = list(load_articles([bomb], limit))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    error, article = items
+    assert isinstance(error, LoadError) and error.line == 1 and "209.7 MB is more than one article" in str(error)
+    assert article.id == "after" and article.text == "A real sentence after the bomb."
+    assert peak < limit + 8_000_000, peak  # the limit plus a piece, never the line
