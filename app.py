@@ -80,6 +80,12 @@ def index_status(lazy: LazyRuntime) -> str:
     return " ".join(filter(None, [lazy.notice, f"Index: {chunks} passages."]))
 
 
+def ingest_allowed(lazy: LazyRuntime) -> bool:
+    from assistant.access import anonymous_ingest_closed
+
+    return not anonymous_ingest_closed(lazy.settings or Settings())
+
+
 def respond(lazy: LazyRuntime, message: str, history: list, turns: list, cards: dict, as_of_text: str) -> Iterator:
     """Streams the answer, then adds one button per citation; `turns` keeps the raw exchange for follow-ups."""
     from assistant.followup import Turn
@@ -190,7 +196,7 @@ def build_chat(lazy: LazyRuntime, compact: bool = False) -> gr.Blocks:
             with gr.Column(scale=2, visible=True):
                 sources = gr.Markdown(elem_id="sources", latex_delimiters=NO_LATEX)
                 if not compact:
-                    with gr.Accordion("Add articles", open=False, elem_id="add-articles"):
+                    with gr.Accordion("Add articles", open=False, elem_id="add-articles") as adding:
                         files = gr.File(
                             file_count="multiple", file_types=UPLOAD_TYPES, type="filepath", elem_id="upload"
                         )
@@ -221,7 +227,12 @@ def build_chat(lazy: LazyRuntime, compact: bool = False) -> gr.Blocks:
         chatbot.option_select(show_source, cards, sources, api_name=False)
         chatbot.select(show_turn_sources, cards, sources, api_name=False)
         chatbot.clear(lambda: ([], {}, ""), None, [turns, cards, sources], api_name=False)
-        demo.load(lambda: index_status(lazy), None, status, api_name=False)
+        if compact:
+            demo.load(lambda: index_status(lazy), None, status, api_name=False)
+        else:  # the upload is hidden where the server would refuse it (anonymous users beyond loopback)
+            demo.load(lambda: (index_status(lazy), gr.update(visible=ingest_allowed(lazy))), None, [status, adding],
+                      api_name=False)  # fmt: skip
+
     return demo
 
 

@@ -36,6 +36,14 @@ def listens_beyond_loopback(host: str) -> bool:
     return not host.startswith(LOOPBACK)
 
 
+def anonymous_ingest_closed(settings: Settings) -> bool:
+    """Adding articles needs credentials when none are configured and the app listens beyond this machine: an open
+    upload on a LAN lets anyone rewrite what the assistant quotes."""
+    configured = bool(settings.api_token or (settings.ui_user and settings.ui_password))
+    mode = settings.anonymous_ingest
+    return not configured and (mode == "off" or (mode == "auto" and listens_beyond_loopback(settings.host)))
+
+
 @dataclass
 class LoginThrottle:
     """At most `limit` wrong logins per client address a minute; bounded memory however many addresses try."""
@@ -123,10 +131,7 @@ class AccessPolicy:
         self.credentials = credentials
         self.allowed_origins = {o.rstrip("/").lower() for o in settings.embed_origins}
         self.upload_limit = settings.max_upload_bytes + MULTIPART_SLACK
-        self.ingest_closed = not credentials.required and (
-            settings.anonymous_ingest == "off"
-            or (settings.anonymous_ingest == "auto" and listens_beyond_loopback(settings.host))
-        )
+        self.ingest_closed = anonymous_ingest_closed(settings)
         self._logged: set[str] = set()
 
     async def __call__(self, scope, receive, send) -> None:

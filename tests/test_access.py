@@ -134,6 +134,11 @@ def test_ingest_is_off_for_anonymous_users_when_listening_beyond_loopback(sample
     refused = client.post("/api/ingest", files={"files": ("a.txt", b"Some text here.", "text/plain")})
     assert refused.status_code == 403 and "NEWSDESK_API_TOKEN" in refused.json()["detail"]
     assert client.post("/api/ask", json=QUESTION).status_code == 200  # reading stays open
+    import app as page
+
+    assert not page.ingest_allowed(page.LazyRuntime(Settings(host="0.0.0.0")))  # the page hides its upload then
+    assert page.ingest_allowed(page.LazyRuntime(Settings(host="0.0.0.0", api_token=TOKEN)))
+    assert page.ingest_allowed(page.LazyRuntime(Settings(host="127.0.0.1")))
 
 
 def test_an_oversized_body_is_refused_while_it_streams(sample_runtime):
