@@ -1,8 +1,11 @@
 """The `newsdesk` command as a user runs it: a separate process, real store, real model."""
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +112,27 @@ def test_settings_lists_every_setting_with_its_meaning_and_masks_secrets():
     for name in Settings.model_fields:
         assert f"NEWSDESK_{name.upper()}" in listed.stdout
         assert f"NEWSDESK_{name.upper()}" in readme, f"README's configuration table lacks NEWSDESK_{name.upper()}"
+
+
+def test_newsdesk_serve_runs_from_outside_the_checkout(tmp_path):
+    """The embedding guide's `newsdesk serve`: it crashed with "No module named 'app'" away from the repo folder."""
+    import httpx
+
+    from tests.conftest import free_port, wait_until
+
+    command = shutil.which("newsdesk", path=str(Path(sys.executable).parent))
+    assert command, "the newsdesk command is not installed beside this Python"
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "NEWSDESK_STORE_PATH": str(tmp_path / "store")}
+    with open(log, "w") as out:
+        server = subprocess.Popen([command, "serve", "--port", str(port)], cwd=tmp_path, env=env, stdout=out,
+                                  stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        wait_until(lambda: server.poll() is not None or "Running on" in log.read_text(), 240, "newsdesk serve")
+        assert server.poll() is None, log.read_text()
+        health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=30).json()
+        assert health["status"] == "ok" and health["chunks"] > 0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
