@@ -159,8 +159,16 @@ class AccessPolicy:
             )
         if path in PUBLIC_PATHS or method == "OPTIONS":  # a CORS preflight carries no credentials and reads nothing
             return None
-        if self.credentials.required and not self.signed_in(scope, headers):
-            return self.sign_in_first(scope, headers)
+        if self.credentials.required:
+            client = (scope.get("client") or ("?",))[0]
+            basic = headers.get("authorization", "").lower().startswith("basic ")
+            wait = self.credentials.throttle.blocked_for(client) if basic else 0.0
+            if wait:  # Basic is a login too: guessing it is throttled like the form
+                return Refusal.json(429, f"too many wrong logins: try again in {wait:.0f} s")
+            if not self.signed_in(headers):
+                if basic:
+                    self.credentials.throttle.failed(client)
+                return self.sign_in_first(scope, headers)
         if self.ingest_closed and UPLOAD_PATH.match(path):
             return Refusal.json(
                 403,
@@ -180,7 +188,7 @@ class AccessPolicy:
             return site == "same-origin"  # own Sec-Fetch-Site still tells our page from a sandboxed foreign frame
         return urlsplit(origin).netloc == headers.get("host", "").lower() or origin in self.allowed_origins
 
-    def signed_in(self, scope, headers: dict[str, str]) -> bool:
+    def signed_in(self, headers: dict[str, str]) -> bool:
         by_header = self.credentials.header_ok(headers.get("authorization", ""))
         if by_header is not None:
             return by_header
