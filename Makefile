@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test browser bench clean
+.PHONY: run test install install-test install-bench browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,12 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-bench: install
+install-bench: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[bench]"
+
+bench: install-bench
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/query.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

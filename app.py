@@ -81,7 +81,7 @@ def index_status(lazy: LazyRuntime) -> str:
 
 
 def ingest_allowed(lazy: LazyRuntime) -> bool:
-    from assistant.access import anonymous_ingest_closed
+    from assistant.interfaces.access import anonymous_ingest_closed
 
     return not anonymous_ingest_closed(lazy.settings or Settings())
 
@@ -89,7 +89,7 @@ def ingest_allowed(lazy: LazyRuntime) -> bool:
 def respond(lazy: LazyRuntime, message: str, history: list, turns: list, cards: dict, as_of_text: str) -> Iterator:
     """Streams the answer, then adds one button per citation; `turns` keeps the raw exchange for follow-ups."""
     from assistant.followup import Turn
-    from assistant.render import as_literal_markdown, source_card, sources_as_markdown
+    from assistant.interfaces.render import as_literal_markdown, source_card, sources_as_markdown
     from index.errors import NewsdeskError
 
     if not message.strip():
@@ -144,7 +144,7 @@ def show_turn_sources(cards: dict, evt: gr.SelectData) -> str:
 
 
 def add_articles(lazy: LazyRuntime, files: list[str] | None, progress: gr.Progress) -> tuple[str, str]:
-    from assistant.render import ingest_summary
+    from assistant.interfaces.render import ingest_summary
     from index.errors import NewsdeskError
     from index.uploads import Upload
 
@@ -254,7 +254,7 @@ def _share_malloc_arenas() -> None:
 def serve(settings: Settings) -> None:
     import uvicorn
 
-    from assistant.web import create_server
+    from assistant.interfaces.web import create_server
 
     _share_malloc_arenas()
     runtime.settings = settings

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import prompts
+from assistant.candidates import Candidate
 from assistant.citations import Citation
 from assistant.conflicts import newest_first
 from assistant.followup import Turn
@@ -72,15 +73,6 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "retrieved": [_hit_dict(h) for h in self.passages],
         }
-
-
-@dataclass(frozen=True)
-class Candidate:
-    hit: Hit
-    start: int  # offsets in the article, not in the passage
-    end: int
-    text: str
-    score: float
 
 
 def _hit_dict(hit: Hit) -> dict:

@@ -20,7 +20,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from assistant.answer import Candidate, ExtractiveAnswerer, asked_of
+from assistant.answer import ExtractiveAnswerer, asked_of
+from assistant.candidates import Candidate
 from assistant.question import asks_for_exception, content_terms, normalise, option_role
 from assistant.retrieval import Retriever
 from index.chunking import sentence_spans

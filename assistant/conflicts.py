@@ -9,12 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from assistant.candidates import Candidate
 from assistant.question import content_terms
-
-if TYPE_CHECKING:
-    from assistant.answer import Candidate
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 # Dates are when a thing was said, not what was said: "on Jan. 5" and "in 2023" are not figures to compare.

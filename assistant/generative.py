@@ -15,7 +15,8 @@ from dataclasses import replace
 from functools import cache
 
 import prompts
-from assistant.answer import Answer, Candidate, ExtractiveAnswerer
+from assistant.answer import Answer, ExtractiveAnswerer
+from assistant.candidates import Candidate
 from assistant.citations import Citation
 from assistant.config import Settings
 from assistant.question import content_terms

@@ -18,8 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.evalset import load_questions  # noqa: E402
-from assistant.metrics import expected_in  # noqa: E402
+from assistant.evaluation.metrics import expected_in  # noqa: E402
+from assistant.evaluation.questions import load_questions  # noqa: E402
 from assistant.runtime import Runtime  # noqa: E402
 from index.articles import Article, load_articles  # noqa: E402
 from index.embedding import OFFLINE_ENV  # noqa: E402

@@ -59,8 +59,12 @@ def baselines(runtime: Runtime) -> tuple[Callable[[str], object], Callable[[str]
     """(retrieve, extractive ask) the plain llama-index way."""
     from llama_index.core import VectorStoreIndex
     from llama_index.core.postprocessor import SentenceEmbeddingOptimizer
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    try:
+        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+    except ImportError as missing:
+        raise SystemExit(f"bench/query.py needs the bench extra ({missing.name}): run `make bench`") from missing
 
     model = HuggingFaceEmbedding(str(runtime.embedder.model_path))  # the same weights, loaded the llama-index way
     index = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=runtime.store.collection), model)

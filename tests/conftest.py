@@ -133,7 +133,7 @@ def run_cli(
 ) -> subprocess.CompletedProcess:
     """`typed` is piped to stdin; without it stdin is empty (never a terminal: no interactive offers)."""
     return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args],
+        [sys.executable, "-m", "assistant.interfaces.cli", *args],
         **({"input": typed} if typed is not None else {"stdin": subprocess.DEVNULL}),
         capture_output=True,
         text=True,

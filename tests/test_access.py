@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.routing import Mount, WebSocketRoute
 
-from assistant.access import PUBLIC_PATHS
 from assistant.config import Settings
+from assistant.interfaces.access import PUBLIC_PATHS
 from tests.conftest import XI_ARTICLE
 
 TOKEN, USER, PASSWORD = "t0ken-for-tests", "desk", "pa55-for-tests"
@@ -20,7 +20,7 @@ QUESTION = {"question": "What did Xi tell Medvedev?"}
 
 def build_server(sample_runtime, **changes):
     import app as page
-    from assistant.web import create_server
+    from assistant.interfaces.web import create_server
 
     page.runtime._runtime = sample_runtime  # the page's callbacks answer from the shared sample store
     settings = Settings(store_path=sample_runtime.settings.store_path, **changes)

@@ -9,9 +9,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from assistant.access import AccessPolicy, Credentials
-from assistant.api import build_router
 from assistant.config import Settings
+from assistant.interfaces.access import AccessPolicy, Credentials
+from assistant.interfaces.api import build_router
 from tests.conftest import PROJECT, UN_ARTICLE, XI_ARTICLE
 
 README_URL = "http://127.0.0.1:7860"

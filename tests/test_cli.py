@@ -15,7 +15,7 @@ from tests.conftest import PROJECT, SAMPLE, UN_ARTICLE, XI_ARTICLE, run_cli
 def test_help_teaches_and_stays_light():
     code = (
         "import sys\n"
-        "from assistant.cli import main\n"
+        "from assistant.interfaces.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = ('torch', 'gradio', 'chromadb', 'sentence_transformers', 'llama_index')\n"
         "heavy = [m for m in heavy if m in sys.modules]\n"
@@ -33,7 +33,7 @@ def test_help_teaches_and_stays_light():
 @pytest.mark.parametrize("command", ["ingest", "ask", "eval"])
 def test_each_command_help_shows_examples_that_run_as_written(command):
     """Every example is a whole `newsdesk COMMAND …` line (or a continuation after a backslash) using its own flags."""
-    from assistant.cli import build_parser
+    from assistant.interfaces.cli import build_parser
 
     commands = next(a for a in build_parser()._subparsers._group_actions if a.dest == "command")
     parser = commands.choices[command]

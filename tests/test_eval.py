@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from assistant.evalset import load_questions
-from assistant.metrics import summarise
+from assistant.evaluation.metrics import summarise
+from assistant.evaluation.questions import load_questions
 from tests.conftest import PROJECT, REALTIMEQA, SAMPLE, SHARED, run_cli
 
 QUESTIONS = PROJECT / "tests" / "data" / "questions-sample.jsonl"
@@ -122,9 +122,9 @@ def test_options_the_reader_cannot_take_are_a_named_bad_line(tmp_path):
 
 
 def test_a_failed_follow_up_shows_its_rewrite_in_the_report():
-    from assistant.eval_report import failed_rows
-    from assistant.evalset import EvalQuestion
-    from assistant.metrics import Outcome
+    from assistant.evaluation.metrics import Outcome
+    from assistant.evaluation.questions import EvalQuestion
+    from assistant.evaluation.report import failed_rows
 
     question = EvalQuestion("c1", "And Scholz?", "seed", "single", expect_any=("nuclear",), history=("What did Xi …?",))
     prediction = {"id": "c1", "answer": "", "standalone_question": "What did Xi tell Scholz?"}
@@ -144,8 +144,8 @@ def test_the_report_says_whether_the_gold_answer_was_in_the_passages_read(sample
 
 
 def test_the_gold_answer_is_looked_for_in_the_passages_read_from_the_top():
-    from assistant.evalset import EvalQuestion
-    from assistant.metrics import first_holding
+    from assistant.evaluation.metrics import first_holding
+    from assistant.evaluation.questions import EvalQuestion
 
     both = EvalQuestion("l1", "Who met?", "seed", "multi", expect_all=("Xi", "Medvedev"))
     passages = ["Scholz spoke.", "Xi spoke.", "Medvedev listened.", "Xi met Medvedev."]

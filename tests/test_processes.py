@@ -36,7 +36,7 @@ def expected_ids(feed: Path, embedder) -> set[str]:
 
 def start_cli(*args: str, env: dict) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", *args],
+        [sys.executable, "-m", "assistant.interfaces.cli", *args],
         cwd=PROJECT,
         env={**os.environ, **env},
         stdout=subprocess.PIPE,

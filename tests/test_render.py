@@ -4,7 +4,7 @@ from datetime import date
 
 from assistant.answer import Answer
 from assistant.citations import Citation
-from assistant.render import source_card, sources_as_markdown
+from assistant.interfaces.render import source_card, sources_as_markdown
 from index.store import Hit
 
 TEXT = "Lantern festival ends\n\n# Not a heading\nIt drew 40,000 visitors. ![x](http://127.0.0.9:9/a.png) More."

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.evalset import EvalQuestion
+from assistant.evaluation.questions import EvalQuestion
 
 # A prediction without the explicit flag counts as abstained when its text says it cannot answer (score.py's rule).
 _ABSTAINS = re.compile(

@@ -174,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings) -> int:
-    from assistant.app_client import send_to_app
+    from assistant.interfaces.app_client import send_to_app
     from assistant.runtime import Runtime
     from index.errors import StoreLockedError
 
@@ -221,8 +221,8 @@ def _confirm(prompt: str) -> bool:
 
 def cmd_ask(args: argparse.Namespace, settings) -> int:
     from assistant.chat import normalized_question
+    from assistant.interfaces.render import answer_as_text, choice_as_text
     from assistant.question import normalized_choices
-    from assistant.render import answer_as_text, choice_as_text
     from assistant.runtime import Runtime
 
     try:  # before the store and the model are opened
@@ -249,7 +249,7 @@ CHAT_NEW, CHAT_QUIT = "/new", "/quit"
 
 def cmd_chat(args: argparse.Namespace, settings) -> int:
     from assistant.followup import Turn
-    from assistant.render import answer_as_text
+    from assistant.interfaces.render import answer_as_text
     from assistant.runtime import Runtime
 
     typed = sys.stdin.isatty()
@@ -296,9 +296,9 @@ def _questions(typed: bool):
 def cmd_eval(args: argparse.Namespace, settings) -> int:
     from pathlib import Path
 
-    from assistant.eval_report import html_report, markdown_report
-    from assistant.evalset import load_questions
-    from assistant.evaluation import EvalOptions, metrics_with_groups, run_eval
+    from assistant.evaluation.questions import load_questions
+    from assistant.evaluation.report import html_report, markdown_report
+    from assistant.evaluation.runner import EvalOptions, metrics_with_groups, run_eval
     from assistant.runtime import Runtime
     from index.articles import Article, load_articles
 

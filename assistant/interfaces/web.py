@@ -16,11 +16,11 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from assistant.access import AccessPolicy, Credentials
-from assistant.api import build_router
-from assistant.api_docs import build_docs_router
 from assistant.config import Settings
-from assistant.login import build_login_router
+from assistant.interfaces.access import AccessPolicy, Credentials
+from assistant.interfaces.api import build_router
+from assistant.interfaces.api_docs import build_docs_router
+from assistant.interfaces.login import build_login_router
 from assistant.runtime import Runtime
 
 
@@ -69,7 +69,7 @@ def create_server(settings: Settings, runtime: Callable[[], Runtime], apps: dict
     @server.get("/embed", include_in_schema=False)
     def embed_demo(request: Request) -> HTMLResponse:
         base = str(request.base_url).rstrip("/")
-        page = (files("assistant") / "embed.html").read_text(encoding="utf-8")
+        page = (files("assistant.interfaces") / "embed.html").read_text(encoding="utf-8")
         return HTMLResponse(page.replace("{{APP}}", html.escape(base, quote=True)))
 
     if "/widget" in apps:

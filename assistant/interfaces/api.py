@@ -115,7 +115,7 @@ def answering(work: Callable[[], T]) -> T:
 
 
 def build_router(runtime: Callable[[], Runtime], settings: Settings) -> APIRouter:
-    """Credentials are checked in front of every route by assistant.access, not here."""
+    """Credentials are checked in front of every route by assistant.interfaces.access, not here."""
     router = APIRouter()
 
     def answer(question: str, as_of: date | None, history: list[Turn]) -> Answer:

@@ -14,9 +14,9 @@ from datetime import date
 from pathlib import Path
 
 from assistant.answer import Answer
-from assistant.evalset import EvalQuestion
+from assistant.evaluation.metrics import Outcome, first_holding, gold_in_passages, outcomes, summarise
+from assistant.evaluation.questions import EvalQuestion
 from assistant.followup import Turn
-from assistant.metrics import Outcome, first_holding, gold_in_passages, outcomes, summarise
 from assistant.runtime import Runtime
 
 PREDICTIONS = "predictions.jsonl"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from assistant.metrics import Outcome
+from assistant.evaluation.metrics import Outcome
 
 _HEADLINE = [
     "R@1",

@@ -13,7 +13,7 @@ from importlib.resources import files
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from assistant.access import SESSION_COOKIE, Credentials, session_cookie
+from assistant.interfaces.access import SESSION_COOKIE, Credentials, session_cookie
 
 
 def safe_next(target: str) -> str:
@@ -22,7 +22,7 @@ def safe_next(target: str) -> str:
 
 
 def login_page(credentials: Credentials, target: str, message: str = "", status: int = 200) -> HTMLResponse:
-    page = (files("assistant") / "login.html").read_text(encoding="utf-8")
+    page = (files("assistant.interfaces") / "login.html").read_text(encoding="utf-8")
     with_login = bool(credentials.user and credentials.password)
     for key, value in {
         "{{NEXT}}": html.escape(safe_next(target), quote=True),

@@ -1,0 +1,20 @@
+"""A sentence of a retrieved passage scored as a possible answer.
+
+Its own module because both the answerer and the conflict check (newest figure wins) work on it: held in
+`answer.py`, the two imported each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.store import Hit
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit: Hit
+    start: int  # offsets in the article, not in the passage
+    end: int
+    text: str
+    score: float
