@@ -84,6 +84,7 @@ def _hit_dict(hit: Hit) -> dict:
         "start": hit.start,
         "end": hit.end,
         "score": round(hit.score, 4),
+        "text": hit.text,  # what "closest passages" shows when the answer abstains, in any client
     }
 
 

@@ -29,7 +29,3 @@ class Citation:
         data["date"] = self.published.isoformat() if self.published else None
         data["key"] = self.key
         return data
-
-    def label(self) -> str:
-        when = self.published.isoformat() if self.published else "undated"
-        return f"[{self.number}] {self.title} ({when}) — {self.article_id}"

@@ -86,14 +86,33 @@ def _asked_of_another(question: str, previous: str, carried: Sequence[str]) -> s
     other = found.group("other")
     if named_things(f"About {other}") != [re.sub(r"^the\s+", "", other, flags=re.I)]:  # "And what did X say?"
         return ""
-    at = previous.rfind(carried[-1])
-    return previous[:at] + other + previous[at + len(carried[-1]) :] if at >= 0 else ""
+    # A person is swapped for a person: after "Who did Wang Yi meet in Moscow?", "What about Lavrov?" keeps Moscow.
+    swapped = next((name for name in reversed(carried) if not _is_place(previous, name)), carried[-1])
+    at = previous.rfind(swapped)
+    if at < 0:
+        return ""
+    there = re.search(rf"\b{re.escape(other)}\b", previous, re.I)
+    if (
+        there
+    ):  # "What did Xi tell Medvedev?" "And Medvedev?": the same asked the other way, "What did Medvedev tell Xi?"
+        pairs = sorted([(at, swapped, other), (there.start(), there.group(), swapped)])
+        out, last = [], 0
+        for start, was, now in pairs:
+            out += [previous[last:start], now]
+            last = start + len(was)
+        return "".join(out) + previous[last:]
+    return previous[:at] + other + previous[at + len(swapped) :]
+
+
+def _is_place(question: str, name: str) -> bool:
+    at = question.find(name)
+    return at >= 0 and _PLACED.search(question, 0, at) is not None
 
 
 def _pronouns_named(question: str, previous: str, carried: Sequence[str]) -> tuple[str, list[str]]:
     """The question with he / she / him / his / her standing for the earlier question's first name and they / them /
     their for all of them, leaving out places ("in Beijing"); the names used. A possessive's name takes "'s"."""
-    people = [name for name in carried if not _PLACED.search(previous, 0, max(0, previous.find(name)))] or carried[:1]
+    people = [name for name in carried if not _is_place(previous, name)] or carried[:1]
     person = _bare(people[0])
     group = " and ".join(_bare(name) for name in people)
     used: set[str] = set()

