@@ -35,7 +35,8 @@ class LazyRuntime:
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings
-        self.notice = ""  # what the first start did, shown on the page
+        self.notice = ""  # what the first start did, shown on the page while the index holds just that
+        self.sample_chunks = -1
         self._runtime = None
         self._guard = threading.Lock()
 
@@ -52,6 +53,7 @@ class LazyRuntime:
         self.notice = self.get().ensure_sample()
         if self.notice:
             log.warning(self.notice)
+            self.sample_chunks = self.get().store.count()
 
     def close(self) -> None:
         if self._runtime is not None:
@@ -68,7 +70,9 @@ def parse_as_of(text: str) -> date | None:
         raise gr.Error(f"“As of” must be a date like 2022-12-01, not {text[:40]!r}.") from None
 
 
-def index_status(lazy: LazyRuntime) -> str:
+def index_status(lazy: LazyRuntime, compact: bool = False) -> str:
+    """Problems on both; the passage count and the first start's notice on the full page only, the notice only while
+    the index still holds just the sample (an intranet widget is no place for housekeeping)."""
     from index.errors import NewsdeskError
 
     try:
@@ -77,7 +81,9 @@ def index_status(lazy: LazyRuntime) -> str:
         return f"⚠️ The index is unavailable: {exc}"
     if not chunks:
         return "⚠️ **The index is empty.** Add articles with “Add articles” or `newsdesk ingest PATH`, then ask."
-    return " ".join(filter(None, [lazy.notice, f"Index: {chunks} passages."]))
+    if compact:
+        return ""
+    return " ".join(filter(None, [lazy.notice if chunks == lazy.sample_chunks else "", f"Index: {chunks} passages."]))
 
 
 def ingest_allowed(lazy: LazyRuntime) -> bool:
@@ -125,8 +131,12 @@ def _option_label(citation) -> str:
 
 
 def _clip(text: str, width: int) -> str:
+    """Cut at a word, never inside one ("Medv…"); a single over-long word is cut as a last resort."""
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    if len(text) <= width:
+        return text
+    cut = text[:width].rsplit(" ", 1)[0] if " " in text[:width] else text[: width - 1]
+    return cut.rstrip(" ,;:.-–—") + "…"
 
 
 def _turn_key(message_index: int) -> str:
@@ -166,7 +176,9 @@ def add_articles(lazy: LazyRuntime, files: list[str] | None, progress: gr.Progre
 def build_chat(lazy: LazyRuntime, compact: bool = False) -> gr.Blocks:
     """The full page, or (compact) the widget for intranet pages: chat and sources, no upload or date control."""
     with gr.Blocks(title="newsdesk") as demo:
-        if not compact:
+        if compact:
+            gr.Markdown("**newsdesk** · answers quoted from the news articles, every sentence cited", elem_id="title")
+        else:
             gr.Markdown("## newsdesk\nAsk about the news articles; every answer sentence is quoted and cited.")
         status = gr.Markdown(elem_id="status", latex_delimiters=NO_LATEX)
         turns = gr.State([])
@@ -228,7 +240,7 @@ def build_chat(lazy: LazyRuntime, compact: bool = False) -> gr.Blocks:
         chatbot.select(show_turn_sources, cards, sources, api_name=False)
         chatbot.clear(lambda: ([], {}, ""), None, [turns, cards, sources], api_name=False)
         if compact:
-            demo.load(lambda: index_status(lazy), None, status, api_name=False)
+            demo.load(lambda: index_status(lazy, compact=True), None, status, api_name=False)
         else:  # the upload is hidden where the server would refuse it (anonymous users beyond loopback)
             demo.load(lambda: (index_status(lazy), gr.update(visible=ingest_allowed(lazy))), None, [status, adding],
                       api_name=False)  # fmt: skip

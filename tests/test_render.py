@@ -32,3 +32,17 @@ def test_a_closest_passage_is_cut_at_a_word_and_says_so():
     snippet = shown.split("\n\n> ", 1)[1]
     assert snippet.endswith(" …") and len(snippet) <= 300
     assert all(word.startswith("word") and word[4:].isdigit() for word in snippet[:-2].split())
+
+
+def test_two_quotes_from_one_passage_share_one_card_under_sources():
+    """Printed once per citation, the same passage stood twice under Sources."""
+    first, second = "It drew 40,000 visitors.", "More."
+    hit = Hit("c1", "a1", "Festival", "", None, 100, 100 + len(TEXT), TEXT, 1.0)
+    cite = [
+        Citation(n, "a1", "Festival", None, "", 100 + TEXT.index(q), 100 + TEXT.index(q) + len(q), q)
+        for n, q in ((1, first), (2, second))
+    ]
+    shown = sources_as_markdown(Answer("Q?", "It drew 40,000 visitors. [1] More. [2]", tuple(cite), False, (hit,)))
+    assert shown.count("Lantern festival ends") == 1 and shown.count("####") == 1
+    assert shown.count("<mark>") == 2 and "#### \\[1\\] \\[2\\] Festival" in shown
+    assert "<mark>It drew 40,000 visitors\\.</mark>" in shown and "<mark>More\\.</mark>" in shown

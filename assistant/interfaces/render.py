@@ -96,30 +96,50 @@ def source_card(citation: Citation, passages: Sequence[Hit]) -> str:
 
     The article text is escaped to literal markdown; the only markup in the card is what this function writes.
     """
-    hit = next(
-        (
-            h
-            for h in passages
-            if h.article_id == citation.article_id and h.start <= citation.start and citation.end <= h.end
-        ),
-        None,
-    )
+    return passage_card([citation], _passage_of(citation, passages))
+
+
+def passage_card(citations: Sequence[Citation], hit: Hit | None) -> str:
+    """Citations quoting one passage share one card, each span highlighted: printed once per citation, the same
+    passage stood twice under Sources."""
+    first = citations[0]
     if hit is None:
-        before, span, after = "", citation.quote, ""
+        passage = f"<mark>{_literal_flat(first.quote)}</mark>"
     else:
-        at, to = citation.start - hit.start, citation.end - hit.start
-        before, span, after = hit.text[:at], hit.text[at:to], hit.text[to:]
-    when = citation.published.isoformat() if citation.published else "undated"
-    passage = f"{_literal_lines(before)}<mark>{_literal_flat(span)}</mark>{_literal_lines(after)}"
+        pieces, at = [], 0
+        for cited in sorted(citations, key=lambda c: c.start):
+            start, end = max(at, cited.start - hit.start), cited.end - hit.start
+            pieces += [_literal_lines(hit.text[at:start]), f"<mark>{_literal_flat(hit.text[start:end])}</mark>"]
+            at = max(at, end)
+        passage = "".join(pieces) + _literal_lines(hit.text[at:])
+    when = first.published.isoformat() if first.published else "undated"
+    numbers = " ".join(f"\\[{c.number}\\]" for c in citations)
     return (
-        f"#### \\[{citation.number}\\] {as_literal_markdown(citation.title)}\n\n"
-        f"**{when}** · {_link(citation.url)}`{citation.article_id.replace('`', '')}`\n\n"
+        f"#### {numbers} {as_literal_markdown(first.title)}\n\n"
+        f"**{when}** · {_link(first.url)}`{first.article_id.replace('`', '')}`\n\n"
         f"> {passage}"
     )
 
 
 def source_cards(answer: Answer) -> str:
-    return "\n\n---\n\n".join(source_card(c, answer.passages) for c in answer.citations)
+    by_passage: dict[object, list[Citation]] = {}
+    for citation in answer.citations:
+        hit = _passage_of(citation, answer.passages)
+        key = (hit.article_id, hit.start) if hit is not None else citation.key
+        by_passage.setdefault(key, []).append(citation)
+    cards = [passage_card(group, _passage_of(group[0], answer.passages)) for group in by_passage.values()]
+    return "\n\n---\n\n".join(cards)
+
+
+def _passage_of(citation: Citation, passages: Sequence[Hit]) -> Hit | None:
+    return next(
+        (
+            h
+            for h in passages
+            if h.article_id == citation.article_id and h.start <= citation.start <= citation.end <= h.end
+        ),
+        None,
+    )
 
 
 def _literal_flat(text: str) -> str:
