@@ -37,6 +37,7 @@ install-bench: $(BIN)/python
 bench: install-bench
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/query.py
+	$(BIN)/python bench/cold_start.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -145,7 +145,7 @@ class ExtractiveAnswerer:
             value += _KIND_BONUS if has_kind(read, asked.wants, asked) else 0.0
             cheap.append((value, hit, start, end, text, read))
         cheap = sorted(cheap, key=lambda row: row[0], reverse=True)[:_EMBEDDED]
-        vectors = self.embedder.embed_documents([asked.text] + [row[5] for row in cheap])
+        vectors = self.embedder.embed_sentences([asked.text] + [row[5] for row in cheap])
         query = vectors[0]
         scored = []
         for (value, hit, start, end, text, _), vector in zip(cheap, vectors[1:], strict=True):

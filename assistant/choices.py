@@ -157,7 +157,7 @@ def _closeness(
 ) -> list[float]:
     if not candidates:
         return [0.0] * len(choices)
-    vectors = answerer.embedder.embed_documents(
+    vectors = answerer.embedder.embed_sentences(
         [f"{question} {option}" for option in choices] + [c.text for c in candidates[:_SENTENCES_COMPARED]]
     )
     options, sentences = vectors[: len(choices)], vectors[len(choices) :]
@@ -179,7 +179,7 @@ def _naming_closeness(
     texts = [t for group in named for t in group]
     if not texts:
         return [0.0] * len(choices)
-    vectors = answerer.embedder.embed_documents([question, *texts])
+    vectors = answerer.embedder.embed_sentences([question, *texts])
     asked_vector, rest = vectors[0], iter(vectors[1:])
     closeness = []
     for group in named:

@@ -49,7 +49,13 @@ class Settings(BaseSettings):
     )
     query_encoder_sha256: str = Field(DEFAULT_QUERY_ENCODER_SHA256, description="sha256 of the .onnx; empty = skip")
     cache_dir: Path = Field(
-        default_factory=default_cache_dir, description="files made once and reused (the query encoder's int8 copy)"
+        default_factory=default_cache_dir,
+        description="files made once and reused (the model's ONNX copies for answer sentences and questions)",
+    )
+    onnx_sentences: bool = Field(
+        True,
+        description="embed an answer's sentences through an exact ONNX copy of the model (made once in cache_dir):"
+        " answering then needs no torch; false = through torch",
     )
     chunk_tokens: int = Field(200, ge=32, le=254, description="max word pieces per chunk (model window: 256)")
     dense_scope: Literal["all", "lead"] = Field(

@@ -153,7 +153,7 @@ class GenerativeAnswerer:
         if shared[best] < _LEXICAL_SUPPORT:
             return None
         if shared[best] < _LEXICAL_ALONE:
-            a, b = self.embedder.embed_documents([sentence, quote])
+            a, b = self.embedder.embed_sentences([sentence, quote])
             if sum(x * y for x, y in zip(a, b, strict=True)) < _DENSE_SUPPORT:
                 return None
         return hit, hit.start + start, hit.start + end, quote

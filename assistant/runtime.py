@@ -21,6 +21,7 @@ from index.errors import EmbeddingModelError
 from index.ingest import IngestOptions, IngestReport, ingest
 from index.lexical import LexicalIndex
 from index.query_encoder import load_query_encoder
+from index.sentence_encoder import load_sentence_encoder
 from index.store import ChunkStore
 from index.uploads import Upload, stage_uploads
 
@@ -41,8 +42,11 @@ def settings_for_store(settings: Settings, recorded: dict[str, str], location: s
 
 
 def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    """The embedding model, with its int8 copy for questions when one is set and agrees with it."""
+    """The embedding model, with its exact ONNX copy for answer sentences and its int8 copy for questions: answering
+    then needs no torch. Either copy is left out (with a warning) when it cannot be made or does not agree."""
     model = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_sha256)
+    if settings.onnx_sentences:
+        model.sentence_encoder = load_sentence_encoder(model, settings.cache_dir)
     model.query_encoder = load_query_encoder(
         settings.query_encoder, settings.query_encoder_sha256, model, settings.cache_dir
     )

@@ -8,10 +8,15 @@ exact spans, so `article.text[chunk.start:chunk.end] == chunk.text` holds by con
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.util
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
+from types import ModuleType
 
 from index.articles import Article
 from index.english import nltk_cache
@@ -44,11 +49,48 @@ def chunk_id(text_fingerprint: str, start: int, end: int) -> str:
 @cache
 def _punkt():
     """Punkt's English model ships inside llama-index: no download at run time."""
-    import nltk
-    from nltk.tokenize.punkt import PunktTokenizer
+    punkt = punkt_module()
+    tokenizer = punkt.PunktSentenceTokenizer()
+    tokenizer._params = punkt.load_punkt_params(_ModelFolder(nltk_cache() / "tokenizers" / "punkt_tab" / "english"))
+    return tokenizer
 
-    nltk.data.path.append(str(nltk_cache()))
-    return PunktTokenizer("english")
+
+class _ModelFolder:
+    """What load_punkt_params reads a model through (nltk.data's path pointer: `.join(name).open()`), minus nltk.data,
+    which would import the whole of nltk."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def join(self, name: str) -> Path:
+        return self.path / name
+
+
+def punkt_module() -> ModuleType:
+    """nltk's Punkt module, loaded without running nltk's package __init__ when nltk is not imported yet.
+
+    That __init__ imports all of nltk with scipy and scikit-learn (~2 s of a cold `ask`); Punkt needs six small
+    modules of it. They are loaded under bare stand-ins for the two packages, which are then removed, so a later
+    `import nltk` anywhere runs the real package (reusing the modules already loaded). nltk has no lighter entry.
+    """
+    if "nltk" in sys.modules:
+        from nltk.tokenize import punkt
+
+        return punkt
+    root = importlib.util.find_spec("nltk")
+    if root is None or not root.submodule_search_locations:
+        raise ModuleNotFoundError("nltk is not installed")
+    folder = Path(root.submodule_search_locations[0])
+    stand_ins = {"nltk": folder, "nltk.tokenize": folder / "tokenize"}
+    for name, path in stand_ins.items():
+        package = ModuleType(name)
+        package.__path__ = [str(path)]
+        sys.modules[name] = package
+    try:
+        return importlib.import_module("nltk.tokenize.punkt")
+    finally:
+        for name in stand_ins:
+            del sys.modules[name]
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
+import threading
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+import numpy as np
 
 from index.errors import EmbeddingModelError
 
@@ -28,6 +33,8 @@ class Embedder(Protocol):
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
 
+    def embed_sentences(self, texts: Sequence[str]) -> list[list[float]]: ...
+
     def embed_query(self, text: str) -> list[float]: ...
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
@@ -35,6 +42,10 @@ class Embedder(Protocol):
 
 class QueryEncoder(Protocol):
     def embed_query(self, text: str) -> list[float]: ...
+
+
+class SentenceEncoder(Protocol):
+    def embed_batches(self, texts: Sequence[str], batch_size: int) -> np.ndarray: ...
 
 
 def resolve_model_path(model: str) -> str:
@@ -70,8 +81,33 @@ def verify_file(path: Path, expected_sha256: str, setting: str) -> None:
         )
 
 
+class FastTokenizer:
+    """The model's own tokenizer.json through the `tokenizers` library, called as a transformers tokenizer is (the
+    fast transformers tokenizer is this same library), without importing transformers or torch."""
+
+    def __init__(self, tokenizer_json: Path, max_tokens: int):
+        from tokenizers import Tokenizer  # comes with transformers; importing it alone costs ~0.1 s
+
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_json))
+        self._tokenizer.enable_truncation(max_tokens)
+        self._tokenizer.enable_padding()
+
+    def __call__(self, texts: list[str], **_: object) -> dict[str, np.ndarray]:
+        """Padded to the longest, truncated to the model's window: what OnnxQueryEncoder asks transformers for."""
+        encoded = self._tokenizer.encode_batch(texts)
+        return {
+            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+        }
+
+
 class SentenceTransformerEmbedder:
-    """Holds the loaded model; vectors are L2-normalised so Chroma's cosine distance is 1 - dot product."""
+    """Vectors are L2-normalised so Chroma's cosine distance is 1 - dot product.
+
+    The torch model loads on first use, not here: answering a question needs only the ONNX copies
+    (`sentence_encoder`, `query_encoder`), and importing torch and sentence-transformers costs ~9 s of a cold start.
+    """
 
     def __init__(self, model: str = DEFAULT_MODEL, sha256: str = DEFAULT_MODEL_SHA256, batch_size: int = 32):
         for key, value in OFFLINE_ENV.items():
@@ -79,29 +115,44 @@ class SentenceTransformerEmbedder:
         path = resolve_model_path(model)
         if sha256:
             verify_weights(path, sha256)
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()  # a per-load "Loading weights" bar is noise in CLI output
-        try:
-            self._model = SentenceTransformer(path, device="cpu")
-        except OSError as exc:
-            raise EmbeddingModelError(f"cannot load embedding model {model!r} from {path}: {exc}") from exc
         self.name = model
         self.model_path = path
-        self.max_tokens = int(self._model.max_seq_length)
+        self.sha256 = sha256
         self.batch_size = batch_size
-        self.dimension = int(self._model.get_embedding_dimension())
+        self._loaded = None
+        self._loading = threading.Lock()
+        window = _read_json(Path(path) / "sentence_bert_config.json").get("max_seq_length")
+        self.max_tokens = int(window) if window else int(self.loaded.max_seq_length)
         self.query_encoder: QueryEncoder | None = None  # a faster copy of this model for questions, if one is set
+        self.sentence_encoder: SentenceEncoder | None = None  # an exact ONNX copy for an answer's sentences
 
     @property
+    def loaded(self) -> Any:
+        """The sentence-transformers model, loaded the first time something needs torch (ingest, export)."""
+        with self._loading:
+            if self._loaded is None:
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()  # a per-load "Loading weights" bar is noise in CLI output
+                try:
+                    self._loaded = SentenceTransformer(self.model_path, device="cpu")
+                except OSError as exc:
+                    raise EmbeddingModelError(
+                        f"cannot load embedding model {self.name!r} from {self.model_path}: {exc}"
+                    ) from exc
+            return self._loaded
+
+    @cached_property
     def tokenizer(self) -> Callable[..., dict]:
-        return self._model.tokenizer
+        """The model's tokenizer.json read directly when it has one (no torch), else the loaded model's tokenizer."""
+        tokenizer_json = Path(self.model_path) / "tokenizer.json"
+        return FastTokenizer(tokenizer_json, self.max_tokens) if tokenizer_json.is_file() else self.loaded.tokenizer
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        vectors = self._model.encode(
+        vectors = self.loaded.encode(
             list(texts),
             batch_size=SMALL_BATCH if len(texts) <= SMALL_CALL else self.batch_size,
             normalize_embeddings=True,
@@ -110,14 +161,27 @@ class SentenceTransformerEmbedder:
         )
         return vectors.tolist()
 
+    def embed_sentences(self, texts: Sequence[str]) -> list[list[float]]:
+        """What an answer compares (the question and candidate sentences): the exact ONNX copy when there is one."""
+        if self.sentence_encoder is None or not texts:
+            return self.embed_documents(texts)
+        return self.sentence_encoder.embed_batches(texts, SMALL_BATCH).tolist()
+
     def embed_query(self, text: str) -> list[float]:
         if self.query_encoder is not None:
             return self.query_encoder.embed_query(text)
-        return self.embed_documents([text])[0]
+        return self.embed_sentences([text])[0]
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces without the [CLS]/[SEP] pair, the unit of the model's 256-token window."""
         if not texts:
             return []
-        encoded = self._model.tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)
+        encoded = self.loaded.tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)
         return [len(ids) for ids in encoded["input_ids"]]
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}

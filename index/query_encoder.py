@@ -15,7 +15,8 @@ import importlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +70,7 @@ def int8_products_copy(source: Path, cache_dir: Path, sha256: str = "") -> Path 
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         cache_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=cache_dir) as work:
+        with tempfile.TemporaryDirectory(dir=cache_dir) as work, root_logger_kept():
             folded, quantized = Path(work) / "float.onnx", Path(work) / "int8.onnx"
             options = onnxruntime.SessionOptions()  # loading with basic rewrites folds the weights back to float32
             options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
@@ -87,6 +88,19 @@ def int8_products_copy(source: Path, cache_dir: Path, sha256: str = "") -> Path 
         log.warning("query encoder: no int8 copy of %s made in %s (%s); using it as it is", source, cache_dir, exc)
         return None
     return target
+
+
+@contextmanager
+def root_logger_kept() -> Iterator[None]:
+    """onnxruntime's quantizer and torch's exporter give the root logger a handler, after which every library's log
+    lines print for the rest of the process (bm25s's DEBUG ones among them); it is put back as it was."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
 
 
 class OnnxQueryEncoder:
@@ -127,9 +141,23 @@ class OnnxQueryEncoder:
     def embed_query(self, text: str) -> list[float]:
         return self.embed([text])[0].tolist()
 
-    def agreement(self, reference: Callable[[Sequence[str]], list[list[float]]]) -> float:
+    def embed_batches(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        """In batches of similar length, longest first, as sentence-transformers batches: less padding to run."""
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        vectors = np.empty((len(texts), 0), dtype=np.float32)
+        for at in range(0, len(order), batch_size):
+            rows = order[at : at + batch_size]
+            embedded = self.embed([texts[i] for i in rows])
+            if not vectors.shape[1]:
+                vectors = np.empty((len(texts), embedded.shape[1]), dtype=np.float32)
+            vectors[rows] = embedded
+        return vectors
+
+    def agreement(
+        self, reference: Callable[[Sequence[str]], list[list[float]]], probes: Sequence[str] = _PROBES
+    ) -> float:
         """The lowest cosine between this encoder's probe vectors and the reference model's."""
-        ours, theirs = self.embed(_PROBES), np.asarray(reference(list(_PROBES)))
+        ours, theirs = self.embed(list(probes)), np.asarray(reference(list(probes)))
         return float((ours * theirs).sum(axis=1).min())
 
 
@@ -145,7 +173,7 @@ def load_query_encoder(
         verify_file(source, sha256, "NEWSDESK_QUERY_ENCODER_SHA256")
     copy = int8_products_copy(source, cache_dir, sha256)
     loaded = OnnxQueryEncoder(copy or source, model.tokenizer, model.max_tokens, all_rewrites=copy is not None)
-    agreement = loaded.agreement(model.embed_documents)
+    agreement = loaded.agreement(model.embed_sentences)  # the exact ONNX copy when there is one: no torch to load
     if agreement < MIN_AGREEMENT:
         log.warning(
             "query encoder %s agrees with the embedding model only at cosine %.3f (< %.2f): not used; set"

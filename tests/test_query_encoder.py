@@ -30,8 +30,8 @@ class RotatedModel:
     def __init__(self, real):
         self.tokenizer, self.max_tokens, self._real = real.tokenizer, real.max_tokens, real
 
-    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
-        return [list(np.roll(v, 7)) for v in self._real.embed_documents(texts)]
+    def embed_sentences(self, texts: Sequence[str]) -> list[list[float]]:
+        return [list(np.roll(v, 7)) for v in self._real.embed_sentences(texts)]
 
 
 def test_questions_go_through_the_int8_copy_and_land_where_the_full_model_puts_them(embedder):
