@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -157,7 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    return run(build_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
     from assistant.config import Settings
     from index.errors import NewsdeskError
 
@@ -415,5 +419,21 @@ COMMANDS = {
     "serve": cmd_serve,
 }
 
+READ_ONLY = frozenset({"ask", "chat", "stats", "settings"})
+
+
+def entry() -> None:
+    """The `newsdesk` command. A read-only command ends without the interpreter's teardown: freeing Chroma's Rust
+    runtime and two onnxruntime sessions took 0.3 s of a 3 s cold `ask`, with nothing left to write (the store is
+    closed and its lock released by then; output is flushed first)."""
+    args = build_parser().parse_args()
+    code = run(args)
+    if args.command in READ_ONLY:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
