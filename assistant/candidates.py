@@ -18,3 +18,4 @@ class Candidate:
     end: int
     text: str
     score: float
+    cut: bool = False  # a long sentence quoted up to a word: shown with "…", its span still exactly the text

@@ -14,6 +14,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from assistant.answer import MAX_QUOTE_CHARS
 from assistant.retrieval import LEXICAL_WEIGHT
 from index.embedding import DEFAULT_MODEL, DEFAULT_MODEL_SHA256
 from index.query_encoder import DEFAULT_QUERY_ENCODER, DEFAULT_QUERY_ENCODER_SHA256
@@ -75,6 +76,9 @@ class Settings(BaseSettings):
     )
     min_evidence: float = Field(
         0.55, ge=0.0, le=1.0, description="best sentence score below which we abstain (calibrated: docs/quality.md)"
+    )
+    max_quote_chars: int = Field(
+        MAX_QUOTE_CHARS, ge=80, le=5000, description="longest quoted sentence; a longer one is cut at a word with …"
     )
     llm_backend: Literal["none", "openai", "ollama"] = Field(
         "none", description="none = extractive answers; openai = any OpenAI-compatible server; ollama"

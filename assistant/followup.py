@@ -27,6 +27,10 @@ _MORE = re.compile(r"\b(?:else|other|more|another|besides|further)\b", re.I)
 _PERSONAL = re.compile(r"\b(?:he|she|him|his|her|they|them|their)\b", re.I)
 _POSSESSED = re.compile(r"\s+(?!(?:to|in|on|at|for|with|about|from|by|and|or|as|that|if|when|after|before)\b)[a-z]")
 _PLACED = re.compile(r"\b(?:in|at|from|to|near)\s+(?:the\s+)?$", re.I)  # the words right before a place's name
+_SINGULAR = re.compile(r"\b(?:he|she|him|his|her)\b", re.I)
+_ASKS_WHO = re.compile(r"\s*(?:who|whom)\b(?!\s+(?:is|was|are|were)\b)", re.I)  # "Who is X?" is about X
+_FULL_NAME = re.compile(r"[A-Z][\w-]+(?:\s+[A-Z][\w-]+)+")  # "Dmytro Kuleba": a person, unlike "UN" or "Monday"
+_CITED = re.compile(r"\[\d+\]")
 _ELLIPSIS = re.compile(r"(?:and|what about|how about)\s+(?P<other>[^?]+?)\s*\??", re.I)
 
 
@@ -49,6 +53,9 @@ def standalone(question: str, history: Sequence[Turn]) -> str:
     if not history or not leans_on_history(question):
         return question
     previous = history[-1].question
+    person = _answered_person(history[-1])
+    if person and _SINGULAR.search(question):  # "Who did Wang Yi speak with?" … "What did he tweet?": the one named
+        return _pronouns_named(question, previous, [person])[0]
     own = {name.lower() for name in named_things(question)}
     carried = [name for name in named_things(previous) if name.lower() not in own]
     if not carried:
@@ -59,6 +66,15 @@ def standalone(question: str, history: Sequence[Turn]) -> str:
     resolved, used = _pronouns_named(question, previous, carried)
     rest = [name for name in carried if name not in used]
     return f"{resolved.rstrip()} ({', '.join(rest)})" if rest else resolved
+
+
+def _answered_person(turn: Turn) -> str:
+    """The person a "who" question's answer named that the question did not: whom a "he" or "she" next refers to."""
+    if not _ASKS_WHO.match(turn.question) or not turn.answer:
+        return ""
+    asked = set(re.findall(r"\w+", turn.question.lower()))
+    names = named_things(_CITED.sub(" ", turn.answer))
+    return next((n for n in names if _FULL_NAME.fullmatch(n) and not asked & set(re.findall(r"\w+", n.lower()))), "")
 
 
 def leans_on_history(question: str) -> bool:

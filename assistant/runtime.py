@@ -91,7 +91,7 @@ class Runtime:
             lead_vectors=lead,
             lexical_weight=self.settings.lexical_weight,
         )
-        answerer = ExtractiveAnswerer(self.embedder, self.settings.min_evidence)
+        answerer = ExtractiveAnswerer(self.embedder, self.settings.min_evidence, self.settings.max_quote_chars)
         llm = build_llm(self.settings)
         if llm is None:
             return Assistant(retriever, answerer, self.settings.answer_workers)

@@ -37,7 +37,10 @@ _LINK_LABEL = re.compile(
     r"(also read|read also|read more|see also|related( stories| articles)?|must read)\s*[:»>]", re.I
 )
 _BLANK_RUNS = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
-_FOOTNOTE_MARKERS = re.compile(r"[ \t]*\[\d{1,3}\]")
+_FOOTNOTE_MARKERS = re.compile(r"(?:[ \t]*\[\d{1,3}\])+(?P<glued>(?=[^\W_]))?")
+# A script or style block pasted into plain text stays as the characters it is (it is shown, never run), on a line of
+# its own: glued to the sentence after it, the two were one "sentence" that matched no question.
+_CODE_BLOCK = re.compile(r"[ \t]*(<(script|style)\b[^>]{0,500}>.{0,20000}?</\2\s*>)[ \t]*", re.I | re.S)
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 
 
@@ -48,7 +51,8 @@ def is_boilerplate(line: str) -> bool:
 
 
 def clean_text(text: str) -> str:
-    text = _FOOTNOTE_MARKERS.sub("", _INVISIBLE.sub("", text))
+    text = _FOOTNOTE_MARKERS.sub(_unmarked, _INVISIBLE.sub("", text))
+    text = _CODE_BLOCK.sub(lambda m: f"\n{m.group(1)}\n", text)
     kept: list[str] = []
     link_title_next = False
     for line in text.split("\n"):
@@ -59,6 +63,12 @@ def clean_text(text: str) -> str:
         if not is_boilerplate(line):
             kept.append(line)
     return _BLANK_RUNS.sub("\n\n", "\n".join(kept)).strip()
+
+
+def _unmarked(marker: re.Match) -> str:
+    """Markers go; where they were all that parted two sentences ("volunteers.[3][4]The festival"), a space stays,
+    or the two read as one word and one sentence."""
+    return " " if marker.group("glued") is not None else ""
 
 
 def clean_article(article: Article) -> Article:
