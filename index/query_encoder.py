@@ -144,13 +144,11 @@ class OnnxQueryEncoder:
     def embed_batches(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         """In batches of similar length, longest first, as sentence-transformers batches: less padding to run."""
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        vectors = np.empty((len(texts), 0), dtype=np.float32)
-        for at in range(0, len(order), batch_size):
-            rows = order[at : at + batch_size]
-            embedded = self.embed([texts[i] for i in rows])
-            if not vectors.shape[1]:
-                vectors = np.empty((len(texts), embedded.shape[1]), dtype=np.float32)
-            vectors[rows] = embedded
+        batches = [order[at : at + batch_size] for at in range(0, len(order), batch_size)]
+        parts = [self.embed([texts[i] for i in rows]) for rows in batches]
+        vectors = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
+        for rows, part in zip(batches, parts, strict=True):
+            vectors[rows] = part
         return vectors
 
     def agreement(
