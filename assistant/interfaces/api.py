@@ -130,10 +130,7 @@ def build_router(runtime: Callable[[], Runtime], settings: Settings) -> APIRoute
     @router.get("/api/stats")
     def api_stats() -> dict:
         """The same JSON as `newsdesk stats --json`: what a CLI asks the running app for while it owns the store."""
-        try:
-            return runtime().store.stats().to_dict()
-        except NewsdeskError as exc:
-            raise HTTPException(503, str(exc)) from exc
+        return answering(lambda: runtime().store.stats().to_dict())
 
     @router.get("/v1/models")
     def models() -> dict:
