@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from assistant.evaluation.splits import SPLITS
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 EPILOG = """\
@@ -138,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--out", default="runs/eval", metavar="DIR", help="output folder (default: runs/eval)")
     evaluate.add_argument("--as-of-question-date", action="store_true", help="evidence up to each question's date")
+    evaluate.add_argument(
+        "--split",
+        choices=sorted(SPLITS),
+        help="only questions asked in it: dev = Jan-Apr 2023 (tune here), test = May-Jun 2023 (score, never tune)",
+    )
     evaluate.add_argument("--limit", type=int, metavar="N", help="only the first N questions (a quick run)")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -349,13 +356,15 @@ def cmd_eval(args: argparse.Namespace, settings) -> int:
     from assistant.evaluation.questions import load_questions
     from assistant.evaluation.report import html_report, markdown_report
     from assistant.evaluation.runner import EvalOptions, metrics_with_groups, run_eval
+    from assistant.evaluation.splits import in_split
     from assistant.runtime import Runtime
     from index.articles import Article, load_articles
 
     loaded = load_questions(Path(args.questions))
     for error in loaded.errors:
         print(f"error: {error}", file=sys.stderr)
-    questions = loaded.questions[: args.limit] if args.limit else loaded.questions
+    questions = in_split(loaded.questions, args.split) if args.split else loaded.questions
+    questions = questions[: args.limit] if args.limit else questions
     progress = not args.quiet and sys.stderr.isatty()
     options = EvalOptions(Path(args.out), args.as_of_question_date, progress=progress)
     corpus = None
@@ -366,7 +375,8 @@ def cmd_eval(args: argparse.Namespace, settings) -> int:
         predictions = run_eval(runtime, questions, options)
     metrics, found = metrics_with_groups(predictions, questions, options.ks, corpus)
     metrics["_overall"]["question_errors"] = [str(e) for e in loaded.errors]
-    title = f"newsdesk eval: {Path(args.questions).name} ({len(questions)} questions)"
+    split = f", {args.split} split" if args.split else ""
+    title = f"newsdesk eval: {Path(args.questions).name} ({len(questions)} questions{split})"
     (options.out / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
     (options.out / "report.md").write_text(markdown_report(metrics, found, title), encoding="utf-8")
     (options.out / "report.html").write_text(html_report(metrics, found, title), encoding="utf-8")
