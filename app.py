@@ -79,11 +79,14 @@ def index_status(lazy: LazyRuntime, compact: bool = False) -> str:
         chunks = lazy.get().store.count()
     except NewsdeskError as exc:
         return f"⚠️ The index is unavailable: {exc}"
+    degraded = lazy.get().degraded()
     if not chunks:
-        return "⚠️ **The index is empty.** Add articles with “Add articles” or `newsdesk ingest PATH`, then ask."
+        empty = "⚠️ **The index is empty.** Add articles with “Add articles” or `newsdesk ingest PATH`, then ask."
+        return " ".join(filter(None, [degraded, empty]))
     if compact:
-        return ""
-    return " ".join(filter(None, [lazy.notice if chunks == lazy.sample_chunks else "", f"Index: {chunks} passages."]))
+        return degraded
+    notice = lazy.notice if chunks == lazy.sample_chunks else ""
+    return " ".join(filter(None, [degraded, notice, f"Index: {chunks} passages."]))
 
 
 def ingest_allowed(lazy: LazyRuntime) -> bool:

@@ -12,6 +12,7 @@ from assistant.citations import Citation
 from assistant.conflicts import newest_first
 from assistant.followup import Turn
 from assistant.question import QuestionProfile, content_terms, has_kind, name_coverage, profile, topic_terms
+from assistant.reader import Reader
 from assistant.spelling import other_spellings
 from index.chunking import sentence_spans
 from index.embedding import Embedder
@@ -56,7 +57,7 @@ class Answer:
     abstained: bool
     passages: tuple[Hit, ...] = field(default=())
     standalone: str = ""  # the question as retrieved for, when a follow-up was rewritten from the history
-    evidence: float = 0.0  # the best sentence's score: what abstention compares with min_evidence
+    evidence: float = 0.0  # what abstention compared: the reader's probability for the best sentence, else its score
 
     @property
     def read_as(self) -> str:
@@ -92,13 +93,30 @@ def _hit_dict(hit: Hit) -> dict:
     }
 
 
-class ExtractiveAnswerer:
-    """Needs only the embedding model: no generative model is loaded for the default answer."""
+@dataclass(frozen=True)
+class Reading:
+    """The trained reader in the answerer: its probability is added to a sentence's score at `weight`, and with it
+    the answer abstains when the best sentence's probability is below `min_evidence` (its own scale)."""
 
-    def __init__(self, embedder: Embedder, min_evidence: float, max_quote_chars: int = MAX_QUOTE_CHARS):
+    reader: Reader
+    weight: float
+    min_evidence: float
+
+
+class ExtractiveAnswerer:
+    """Needs only the embedding model (and the reader's ONNX file, when shipped): no generative model is loaded."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        min_evidence: float,
+        max_quote_chars: int = MAX_QUOTE_CHARS,
+        reading: Reading | None = None,
+    ):
         self.embedder = embedder
         self.min_evidence = min_evidence
         self.max_quote_chars = max_quote_chars
+        self.reading = reading
         self._last: tuple[tuple, list[Candidate]] | None = None
 
     def answer(
@@ -110,11 +128,11 @@ class ExtractiveAnswerer:
         said = [part for text in already_said for part in _CITED_SENTENCE.split(text) if part.strip()]
         candidates = [c for c in self.score(asked, hits) if all(_similarity(c.text, s) < _REDUNDANT for s in said)]
         rewritten = standalone if standalone != question else ""
-        best = candidates[0].score if candidates else 0.0
-        if best < self.min_evidence or name_coverage(asked, evidence) < 0.5:
+        best = self._evidence(candidates[0]) if candidates else 0.0
+        if not self._supported(candidates) or name_coverage(asked, evidence) < 0.5:
             text = prompts.render("abstain.md", question=question.strip())
             return Answer(question, text, (), True, tuple(hits), rewritten, best)
-        ordered, superseded = newest_first([c for c in candidates if c.score >= self.min_evidence], _FOLLOWER_MARGIN)
+        ordered, superseded = newest_first([c for c in candidates if self._answers(c)], _FOLLOWER_MARGIN)
         chosen = choose(ordered)
         citations = tuple(_citation(number, c) for number, c in enumerate(chosen, start=1))
         text = " ".join(f"{c.text}{'…' if c.cut else ''} [{n}]" for n, c in enumerate(chosen, start=1))
@@ -123,6 +141,19 @@ class ExtractiveAnswerer:
             newest = superseded.newest.hit.published.isoformat() if superseded.newest.hit.published else ""
             text = prompts.render("newest.md", date=newest, older=", ".join(older)) + " " + text
         return Answer(question, text, citations, False, tuple(hits), rewritten, best)
+
+    def _evidence(self, candidate: Candidate) -> float:
+        """What abstention compares: the reader's probability when it read the sentence, else the heuristic score."""
+        return candidate.reading if self.reading is not None and candidate.reading is not None else candidate.score
+
+    def _answers(self, candidate: Candidate) -> bool:
+        """The bar every quoted sentence clears, the first and any that join it (issue 28: a second sentence joins
+        only when it answers too)."""
+        bar = self.reading.min_evidence if self.reading is not None and candidate.reading is not None else None
+        return self._evidence(candidate) >= (self.min_evidence if bar is None else bar)
+
+    def _supported(self, candidates: Sequence[Candidate]) -> bool:
+        return bool(candidates) and self._answers(candidates[0])
 
     def score(self, asked: QuestionProfile, hits: Sequence[Hit]) -> list[Candidate]:
         """All sentences of all passages, best first; the same sentence in two passages counts once.
@@ -152,10 +183,15 @@ class ExtractiveAnswerer:
         cheap = sorted(cheap, key=lambda row: row[0], reverse=True)[:_EMBEDDED]
         vectors = self.embedder.embed_sentences([asked.text] + [row[5] for row in cheap])
         query = vectors[0]
+        readings: list[float | None] = [None] * len(cheap)
+        if self.reading is not None:
+            readings = list(self.reading.reader.scores(asked.text, [row[4] for row in cheap]))
+        weight = self.reading.weight if self.reading is not None else 0.0
         scored = []
-        for (value, hit, start, end, text, _, cut), vector in zip(cheap, vectors[1:], strict=True):
+        for (value, hit, start, end, text, _, cut), vector, read in zip(cheap, vectors[1:], readings, strict=True):
             dense = sum(a * b for a, b in zip(query, vector, strict=True))
-            scored.append(Candidate(hit, start, end, text, value + _DENSE * dense, cut))
+            total = value + _DENSE * dense + weight * (read or 0.0)
+            scored.append(Candidate(hit, start, end, text, total, cut, read))
         return sorted(scored, key=lambda c: c.score, reverse=True)
 
 

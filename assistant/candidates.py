@@ -19,3 +19,4 @@ class Candidate:
     text: str
     score: float
     cut: bool = False  # a long sentence quoted up to a word: shown with "…", its span still exactly the text
+    reading: float | None = None  # the trained reader's probability that it answers, when the reader scored it

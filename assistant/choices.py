@@ -91,6 +91,8 @@ def answer_choices(
         best_scores,
         _naming_closeness(answerer, question, choices, asked, [[*hits, *found] for found in read]),
     ]
+    if answerer.reading is not None:
+        signals.append(_read_naming(answerer, question, choices, asked, [[*hits, *found] for found in read]))
     totals = [sum(values) for values in zip(*(_scaled(s) for s in signals), strict=True)]
     evidence = tuple(retriever.merge([hits, *read], len(hits)))
     roles = [option_role(option) for option in choices]
@@ -169,13 +171,7 @@ def _naming_closeness(
 ) -> list[float]:
     """How close in meaning to the question the sentences naming each option are (its best one): a sentence that
     names the option *and* says what the question asks about, where (1) only counts shared words."""
-    named: list[list[str]] = []
-    for option, read in zip(choices, passages, strict=True):
-        found = {
-            hit.text[start:end]: _share(asked, bag)
-            for hit, start, end, bag in _naming_sentences(_option_words(option), read)
-        }
-        named.append(sorted(found, key=found.get, reverse=True)[:_NAMING_COMPARED])
+    named = _named(choices, asked, passages)
     texts = [t for group in named for t in group]
     if not texts:
         return [0.0] * len(choices)
@@ -186,6 +182,30 @@ def _naming_closeness(
         scores = [sum(a * b for a, b in zip(asked_vector, next(rest), strict=True)) for _ in group]
         closeness.append(max(scores, default=0.0))
     return closeness
+
+
+def _read_naming(
+    answerer: ExtractiveAnswerer, question: str, choices: Sequence[str], asked: set[str], passages: list[list[Hit]]
+) -> list[float]:
+    """(6) The trained reader's probability that the best sentence naming each option answers the question: the
+    one signal that reads question and sentence together, so it tells "X was elected" from "X lost to Y"."""
+    assert answerer.reading is not None
+    named = _named(choices, asked, passages)
+    texts = [t for group in named for t in group]
+    scores = iter(answerer.reading.reader.scores(question, texts) if texts else [])
+    return [max((next(scores) for _ in group), default=0.0) for group in named]
+
+
+def _named(choices: Sequence[str], asked: set[str], passages: list[list[Hit]]) -> list[list[str]]:
+    """Per option, the sentences of its passages naming it, those sharing most words with the question first."""
+    named = []
+    for option, read in zip(choices, passages, strict=True):
+        found = {
+            hit.text[start:end]: _share(asked, bag)
+            for hit, start, end, bag in _naming_sentences(_option_words(option), read)
+        }
+        named.append(sorted(found, key=found.get, reverse=True)[:_NAMING_COMPARED])
+    return named
 
 
 def _scaled(values: Sequence[float]) -> list[float]:

@@ -15,6 +15,7 @@ from pydantic_settings import (
 )
 
 from assistant.answer import MAX_QUOTE_CHARS
+from assistant.reader import READER_MIN_EVIDENCE, READER_SHA256, READER_WEIGHT
 from assistant.retrieval import LEXICAL_WEIGHT
 from index.embedding import DEFAULT_MODEL, DEFAULT_MODEL_SHA256
 from index.query_encoder import DEFAULT_QUERY_ENCODER, DEFAULT_QUERY_ENCODER_SHA256
@@ -79,6 +80,20 @@ class Settings(BaseSettings):
     )
     max_quote_chars: int = Field(
         MAX_QUOTE_CHARS, ge=80, le=5000, description="longest quoted sentence; a longer one is cut at a word with …"
+    )
+    reader_model: Path = Field(
+        PROJECT_DIR / "data" / "reader" / "reader-int8.onnx",
+        description="trained reader (int8 ONNX cross-encoder, `make reader`); missing = heuristics only, degraded",
+    )
+    reader_sha256: str = Field(READER_SHA256, description="sha256 of the reader file; empty = skip the check")
+    reader_weight: float = Field(
+        READER_WEIGHT, ge=0.0, le=5.0, description="the reader's share of a sentence's score (0 = not used)"
+    )
+    reader_min_evidence: float = Field(
+        READER_MIN_EVIDENCE,
+        ge=0.0,
+        le=1.0,
+        description="with the reader: its best sentence's probability below which we abstain (calibrated on dev)",
     )
     llm_backend: Literal["none", "openai", "ollama"] = Field(
         "none", description="none = extractive answers; openai = any OpenAI-compatible server; ollama"

@@ -10,11 +10,13 @@ from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
-from assistant.answer import ExtractiveAnswerer
+import prompts
+from assistant.answer import ExtractiveAnswerer, Reading
 from assistant.chat import Assistant
 from assistant.config import Settings
 from assistant.generative import GenerativeAnswerer, build_llm
 from assistant.llm_followup import LLMFollowUps
+from assistant.reader import load_reader
 from assistant.retrieval import Retriever
 from index.embedding import OFFLINE_ENV, Embedder, SentenceTransformerEmbedder
 from index.errors import EmbeddingModelError
@@ -81,6 +83,22 @@ class Runtime:
         return LexicalIndex(self.settings.store_path.expanduser() / f"lexical-{self.settings.collection}")
 
     @cached_property
+    def reading(self) -> Reading | None:
+        """The trained reader and how much it counts; None when it is switched off or its file is missing."""
+        if self.settings.reader_weight <= 0:
+            return None
+        reader = load_reader(self.settings.reader_model, self.settings.reader_sha256)
+        if reader is None:
+            return None
+        return Reading(reader, self.settings.reader_weight, self.settings.reader_min_evidence)
+
+    def degraded(self) -> str:
+        """What a user should know about a weaker answerer: the reader switched on but its file missing."""
+        if self.settings.reader_weight > 0 and self.reading is None:
+            return prompts.render("reader_missing.md", path=str(self.settings.reader_model))
+        return ""
+
+    @cached_property
     def assistant(self) -> Assistant:
         lead = self.settings.dense_scope == "lead"
         retriever = Retriever(
@@ -91,7 +109,12 @@ class Runtime:
             lead_vectors=lead,
             lexical_weight=self.settings.lexical_weight,
         )
-        answerer = ExtractiveAnswerer(self.embedder, self.settings.min_evidence, self.settings.max_quote_chars)
+        answerer = ExtractiveAnswerer(
+            self.embedder,
+            self.settings.min_evidence,
+            self.settings.max_quote_chars,
+            self.reading,
+        )
         llm = build_llm(self.settings)
         if llm is None:
             return Assistant(retriever, answerer, self.settings.answer_workers)

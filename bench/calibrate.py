@@ -1,4 +1,4 @@
-"""Choose the abstention threshold (NEWSDESK_MIN_EVIDENCE) on data: false answers against false refusals.
+"""Choose the abstention threshold on data (NEWSDESK_MIN_EVIDENCE; with the reader NEWSDESK_READER_MIN_EVIDENCE).
 
     python bench/calibrate.py --store DIR QUESTIONS.jsonl [QUESTIONS.jsonl ...] [--corpus-ids ARTICLES.jsonl.gz]
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -20,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.config import Settings  # noqa: E402
 from assistant.evaluation.metrics import expected_in  # noqa: E402
 from assistant.evaluation.questions import load_questions  # noqa: E402
+from assistant.evaluation.splits import SPLITS, in_split  # noqa: E402
 from assistant.runtime import Runtime  # noqa: E402
 from index.articles import Article, load_articles  # noqa: E402
 from index.embedding import OFFLINE_ENV  # noqa: E402
@@ -30,6 +32,13 @@ def main() -> int:
     parser.add_argument("--store", type=Path, required=True)
     parser.add_argument("questions", nargs="+", type=Path)
     parser.add_argument(
+        "--before-the-news",
+        type=int,
+        metavar="DAYS",
+        help="also ask each dated question as of DAYS earlier: should-abstain when no passage read holds its answer",
+    )
+    parser.add_argument("--split", choices=sorted(SPLITS), help="only the questions asked in it")
+    parser.add_argument(
         "--corpus-ids",
         type=Path,
         help="articles file: RealTimeQA questions with no pool article in it count as should-abstain",
@@ -39,9 +48,10 @@ def main() -> int:
         os.environ.setdefault(key, value)
     corpus = {a.id for a in load_articles([args.corpus_ids]) if isinstance(a, Article)} if args.corpus_ids else None
     rows = []  # (evidence, should_abstain, correct)
-    with Runtime(Settings(store_path=args.store, min_evidence=0.0)) as runtime:
+    with Runtime(Settings(store_path=args.store, min_evidence=0.0, reader_min_evidence=0.0)) as runtime:
         for path in args.questions:
-            for question in load_questions(path).questions:
+            questions = load_questions(path).questions
+            for question in in_split(questions, args.split) if args.split else questions:
                 answer = runtime.assistant.answer(question.question, question.asked_on)
                 if question.kind == "realtimeqa":
                     should_abstain = corpus is not None and not (question.pool & corpus)
@@ -49,11 +59,16 @@ def main() -> int:
                     should_abstain = not question.answerable
                 correct = not answer.abstained and not should_abstain and expected_in(question, answer.text)
                 rows.append((0.0 if answer.abstained else answer.evidence, should_abstain, correct))
+                if args.before_the_news and question.asked_on is not None:
+                    early = question.asked_on - timedelta(days=args.before_the_news)
+                    answer = runtime.assistant.answer(question.question, early)
+                    if not any(expected_in(question, hit.text) for hit in answer.passages):
+                        rows.append((0.0 if answer.abstained else answer.evidence, True, False))
     negatives = [r for r in rows if r[1]]
     positives = [r for r in rows if r[2]]
     print(f"{len(rows)} questions: {len(negatives)} should abstain, {len(positives)} answered correctly at threshold 0")
     print("threshold  false-answer  false-refusal")
-    for step in range(20, 75, 5):
+    for step in range(5, 100, 5):  # the heuristic score lives in 0.2-0.7, the reader's probability in 0-1
         threshold = step / 100
         false_answer = sum(r[0] >= threshold for r in negatives) / max(1, len(negatives))
         false_refusal = sum(r[0] < threshold for r in positives) / max(1, len(positives))

@@ -1,8 +1,9 @@
 """The package layout is the architecture: each layer imports only the layers below it, and nothing imports in a cycle.
 
 Layers, lowest first: `index` (files → chunks → store), `assistant` (answering), `assistant.evaluation`,
-`assistant.interfaces` (API, server, rendering), `app.py` (the Gradio page), and on top the CLI, which starts
-any of them (`newsdesk serve` runs the page). A test rather than a convention, because a single
+`assistant.training` (building the reader), `assistant.interfaces` (API, server, rendering), `app.py` (the Gradio
+page), and on top the CLI, which starts any of them (`newsdesk serve` runs the page). A test rather than a
+convention, because a single
 convenient import upward is how the old flat folder grew its cycle.
 """
 
@@ -17,6 +18,7 @@ LAYERS = [
     "prompts",
     "assistant",
     "assistant.evaluation",
+    "assistant.training",
     "assistant.interfaces",
     "app",
     "assistant.interfaces.cli",

@@ -1,0 +1,74 @@
+"""The trained reader: a cross-encoder that scores how well one sentence answers one question (issue 26).
+
+Fine-tuned here from the shipped all-MiniLM-L6-v2 weights (`make reader`, see data/reader/MODEL_CARD.md) and shipped
+as an int8 ONNX file, so answering needs only onnxruntime and the tokenizer: no torch, no hub. The bi-encoder embeds
+question and sentence apart and cannot see that "cost 300 million dollars" answers "what will it cost" while "the
+new tram line" only names the subject; the cross-encoder reads the two together. Its file is checked against its
+sha256 before use; without the file the answerer falls back to its heuristics and says so in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.embedding import verify_file
+
+log = logging.getLogger(__name__)
+
+READER_SHA256 = ""  # of data/reader/reader-int8.onnx, written by `make reader` into data/reader/training.json
+READER_WEIGHT = 1.0
+READER_MIN_EVIDENCE = 0.5
+MAX_TOKENS = 192  # question + sentence; longer sentences are cut by `max_quote_chars` before they get here
+_BATCH = 32
+
+
+class Reader:
+    def __init__(self, onnx_path: Path, tokenizer_json: Path, max_tokens: int = MAX_TOKENS):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1")
+        options.add_session_config_entry("session.force_spinning_stop", "1")
+        self._session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_json))
+        self._tokenizer.enable_truncation(max_tokens, strategy="only_second")
+        self._tokenizer.enable_padding()
+        self.name = onnx_path.name
+
+    def scores(self, question: str, sentences: Sequence[str]) -> list[float]:
+        """The probability that each sentence answers the question, in the order given."""
+        found: list[float] = []
+        for at in range(0, len(sentences), _BATCH):
+            found += self._run([(question, s) for s in sentences[at : at + _BATCH]])
+        return found
+
+    def _run(self, pairs: list[tuple[str, str]]) -> list[float]:
+        encoded = self._tokenizer.encode_batch(pairs)
+        feed = {
+            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+        }
+        logits = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+        return (1.0 / (1.0 + np.exp(-logits.reshape(-1)))).tolist()
+
+
+def load_reader(onnx_path: Path, sha256: str) -> Reader | None:
+    """None when the file is absent or fails its checksum: answers then come from the heuristics alone (degraded:
+    measured in docs/quality.md), and the log says so once."""
+    if not onnx_path.is_file():
+        log.warning("reader: %s is missing; answering without the trained reader (run `make reader`)", onnx_path)
+        return None
+    if sha256:
+        verify_file(onnx_path, sha256, "NEWSDESK_READER_SHA256")
+    tokenizer = onnx_path.parent / "tokenizer.json"
+    return Reader(onnx_path, tokenizer)
