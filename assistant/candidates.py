@@ -20,3 +20,4 @@ class Candidate:
     score: float
     cut: bool = False  # a long sentence quoted up to a word: shown with "…", its span still exactly the text
     reading: float | None = None  # the trained reader's probability that it answers, when the reader scored it
+    heuristic: float | None = None  # the score without the reader's share, when that was added

@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         READER_MIN_EVIDENCE,
         ge=0.0,
         le=1.0,
-        description="with the reader: its best sentence's probability below which we abstain (calibrated on dev)",
+        description="abstain when the reader's best probability is below this; 0 = on the heuristic score",
     )
     llm_backend: Literal["none", "openai", "ollama"] = Field(
         "none", description="none = extractive answers; openai = any OpenAI-compatible server; ollama"

@@ -37,6 +37,7 @@ def main() -> int:
         metavar="DAYS",
         help="also ask each dated question as of DAYS earlier: should-abstain when no passage read holds its answer",
     )
+    parser.add_argument("--sweep", default="0.05:0.95:0.05", metavar="FROM:TO:STEP", help="thresholds tried")
     parser.add_argument("--split", choices=sorted(SPLITS), help="only the questions asked in it")
     parser.add_argument(
         "--corpus-ids",
@@ -68,11 +69,12 @@ def main() -> int:
     positives = [r for r in rows if r[2]]
     print(f"{len(rows)} questions: {len(negatives)} should abstain, {len(positives)} answered correctly at threshold 0")
     print("threshold  false-answer  false-refusal")
-    for step in range(5, 100, 5):  # the heuristic score lives in 0.2-0.7, the reader's probability in 0-1
-        threshold = step / 100
+    first, last, step = (float(part) for part in args.sweep.split(":"))
+    for n in range(round((last - first) / step) + 1):  # heuristic scores live in 0.2-0.7, the reader's in 0-1
+        threshold = round(first + n * step, 4)
         false_answer = sum(r[0] >= threshold for r in negatives) / max(1, len(negatives))
         false_refusal = sum(r[0] < threshold for r in positives) / max(1, len(positives))
-        print(f"{threshold:9.2f}  {false_answer:12.1%}  {false_refusal:13.1%}")
+        print(f"{threshold:9.3f}  {false_answer:12.1%}  {false_refusal:13.1%}")
     return 0
 
 

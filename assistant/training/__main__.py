@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     fit.add_argument("examples", nargs="+", type=Path)
     fit.add_argument("--out", required=True, type=Path, help="folder of the shipped reader (data/reader)")
     fit.add_argument("--work", type=Path, default=Path("runs/reader"), help="where the float model is kept")
-    fit.add_argument("--epochs", type=int, default=2)
+    fit.add_argument("--epochs", type=int, default=1)
     args = parser.parse_args(argv)
     if args.step == "examples":
         if args.split == "test":
