@@ -95,8 +95,8 @@ def _hit_dict(hit: Hit) -> dict:
 
 @dataclass(frozen=True)
 class Reading:
-    """The trained reader in the answerer: its probability is added to a sentence's score at `weight`, and with it
-    the answer abstains when the best sentence's probability is below `min_evidence` (its own scale)."""
+    """The trained reader in the answerer: its probability is added to a sentence's score at `weight`; with a
+    `min_evidence` above 0 (its own scale) abstention compares that probability, at 0 the heuristic score."""
 
     reader: Reader
     weight: float
@@ -104,7 +104,7 @@ class Reading:
 
 
 class ExtractiveAnswerer:
-    """Needs only the embedding model (and the reader's ONNX file, when shipped): no generative model is loaded."""
+    """Needs only the embedding model (and the reader's ONNX file, when turned on): no generative model is loaded."""
 
     def __init__(
         self,
