@@ -132,7 +132,7 @@ class Retriever:
 
     def _articles(self, ids: Sequence[str]) -> dict[str, str]:
         """chunk id → article id from the BM25 index's record; Chroma is asked only for chunks it lacks."""
-        owners = {i: a for i in ids if (a := self.lexical.article_of(i) if self.lexical else None) is not None}
+        owners = self.lexical.articles_of(ids) if self.lexical else {}
         return owners | self.store.article_ids([i for i in ids if i not in owners])
 
     def _cut(self, fused: Sequence[tuple[str, float]], owners: dict[str, str], k: int) -> list[tuple[str, float]]:
@@ -142,11 +142,12 @@ class Retriever:
         kept: list[tuple[str, float]] = []
         story_owner: dict[str, str] = {}  # story cluster → the one article that speaks for it
         per_article: dict[str, int] = {}
+        stories = self.lexical.stories(owners.values()) if self.lexical else {}
         for chunk_id, score in fused:
             article_id = owners.get(chunk_id)
             if article_id is None:
                 continue  # deleted since it was ranked
-            story = self.lexical.story_of(chunk_id, article_id) if self.lexical else article_id
+            story = stories.get(article_id, article_id)
             if story_owner.setdefault(story, article_id) != article_id:
                 continue  # a syndicated copy of a story already in the context
             if per_article.get(article_id, 0) == PER_ARTICLE:

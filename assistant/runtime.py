@@ -130,16 +130,9 @@ class Runtime:
             self.settings.max_article_bytes,
         )
         with self._writing:
-            if self.lexical is None:
-                return ingest(paths, self.store, self.embedder, options)
-            was_stale = self.lexical.is_stale()
-            self.lexical.mark_stale()  # a crash before the rebuild below leaves the mark: rebuilt on next use
-            report = ingest(paths, self.store, self.embedder, options)
-            if report.added or report.chunks_added or was_stale:
-                self.lexical.rebuild(self.store)
-            else:  # nothing written (e.g. eval's --corpus over a built store): no minute-long rebuild of the same index
-                self.lexical.clear_stale()
-            return report
+            if self.lexical is not None:
+                self.lexical.ensure_current(self.store)  # a killed run's change is repaired before this one's
+            return ingest(paths, self.store, self.embedder, options, self.lexical)
 
     def ingest_uploads(self, uploads: Iterable[Upload], max_bytes: int, progress: bool = False) -> IngestReport:
         """Files sent by the browser or the API: staged under their own names, then ingested like files on disk."""
@@ -160,6 +153,8 @@ class Runtime:
         )
 
     def close(self) -> None:
+        if self.settings.hybrid and "lexical" in self.__dict__ and self.lexical is not None:
+            self.lexical.close()
         self.store.close()
 
     def __enter__(self) -> Runtime:

@@ -11,7 +11,8 @@ from index.articles import MAX_ARTICLE_BYTES, Article, LoadError, count_articles
 from index.chunking import Chunk, fingerprint, split_article
 from index.cleaning import clean_article
 from index.embedding import Embedder
-from index.store import ChunkStore, chunk_metadata
+from index.lexical import LexicalIndex
+from index.store import ChunkStore, chunk_metadata, hit_of
 
 ARTICLES_PER_BATCH = 64
 Progress = Callable[[int], None]
@@ -65,14 +66,16 @@ def ingest(
     store: ChunkStore,
     embedder: Embedder,
     options: IngestOptions = IngestOptions(),
+    lexical: LexicalIndex | None = None,
 ) -> IngestReport:
-    """Safe to kill at any point and re-run: chunk ids are content-derived and Chroma upserts are atomic per batch."""
+    """Safe to kill at any point and re-run: chunk ids are content-derived and Chroma upserts are atomic per batch.
+    `lexical` follows each batch's write in place (marked pending before it, so a kill between is repaired)."""
     paths = list(paths)
     report = IngestReport()
     started = time.perf_counter()
     with _progress_bar(count_articles(paths) if options.progress else None, options.progress) as bar:
         for batch in _batches(load_articles(paths, options.max_article_bytes), report, options.batch_articles):
-            _ingest_batch(batch, store, embedder, options, report)
+            _ingest_batch(batch, store, embedder, options, report, lexical)
             bar.update(len(batch))
             bar.set_postfix(chunks=report.chunks_added, errors=len(report.errors), refresh=False)
     report.seconds = time.perf_counter() - started
@@ -101,7 +104,12 @@ def _batches(items: Iterator[Article | LoadError], report: IngestReport, size: i
 
 
 def _ingest_batch(
-    batch: list[Prepared], store: ChunkStore, embedder: Embedder, options: IngestOptions, report: IngestReport
+    batch: list[Prepared],
+    store: ChunkStore,
+    embedder: Embedder,
+    options: IngestOptions,
+    report: IngestReport,
+    lexical: LexicalIndex | None,
 ) -> None:
     report.articles += len(batch)
     stored = store.presence([item.fingerprint for item in batch])
@@ -115,12 +123,19 @@ def _ingest_batch(
             report.chunks_skipped += seen.count
         else:
             todo[item.fingerprint] = item
-    _store_articles(list(todo.values()), store, embedder, options, report)
+    _store_articles(list(todo.values()), store, embedder, options, report, lexical)
 
 
 def _store_articles(
-    items: list[Prepared], store: ChunkStore, embedder: Embedder, options: IngestOptions, report: IngestReport
+    items: list[Prepared],
+    store: ChunkStore,
+    embedder: Embedder,
+    options: IngestOptions,
+    report: IngestReport,
+    lexical: LexicalIndex | None,
 ) -> None:
+    if not items:
+        return
     ids: list[str] = []
     texts: list[str] = []
     inputs: list[str] = []
@@ -136,7 +151,11 @@ def _store_articles(
             vector_of.append(len(inputs) - 1)
             metas.append(chunk_metadata(item.article, chunk, item.fingerprint, len(chunks)))
     vectors = embedder.embed_documents(inputs)
+    if lexical is not None:
+        lexical.mark_stale()
     store.upsert(ids, texts, [vectors[i] for i in vector_of], metas)
-    store.delete_stale({item.article.id: item.fingerprint for item in items})
+    stale = store.delete_stale({item.article.id: item.fingerprint for item in items})
+    if lexical is not None:
+        lexical.apply([hit_of(*row) for row in zip(ids, texts, metas, strict=True)], stale)
     report.added += len(items)
     report.chunks_added += len(ids)

@@ -1,182 +1,312 @@
-"""BM25 over every stored chunk (bm25s), saved beside the store and rebuilt from it, so the two never drift.
+"""BM25 over every stored chunk in SQLite FTS5, changed in place as articles are added, replaced or deleted.
 
-Chroma is the source of truth: the lexical index is derived from its documents, never written on its own. An ingest
-marks it stale first and rebuilds it last; a run killed in between leaves the mark, and the next open rebuilds.
-A count check catches writes by other processes (server mode) the same way.
+Why FTS5: BM25, deletes and a date column in the Python standard library; one file that several processes read while
+one writes (WAL), and a transaction per write, so the index is never half-changed. Rebuilding bm25s from every chunk
+made adding one article to the full-year store cost 150 s (issue 27).
+
+Chroma is the source of truth: a writer marks the index pending, writes Chroma, then applies the same change here
+and clears the mark in one transaction. A run killed in between leaves the mark; the next open repairs the index by
+an id diff with Chroma (reading only the chunks it lacks), not a rebuild. A count check finds another process's
+writes through a server the same way. The record also holds each chunk's text and citation facts, so retrieval
+reads passages without asking Chroma, and each article's story cluster (see near_duplicates).
 """
 
 from __future__ import annotations
 
-import json
+import re
 import shutil
+import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from index.english import glued_words, snowball, split_glued, stopwords
-from index.near_duplicates import cluster_articles
-from index.passages import Passages, write_passages
+from index.near_duplicates import SCHEMA as STORIES_SCHEMA
+from index.near_duplicates import Stories
 from index.store import ChunkStore, Hit, day_number
 
-STALE_MARK = "STALE"
-_META = "newsdesk.json"
-# What the indexed text holds; an index saved with another version is rebuilt once from the store. 2: the parts of
-# glued words ("BidenXi" → Biden, Xi) are indexed beside them.
-TEXT_VERSION = 2
+DATABASE = "lexical.sqlite3"
+# What the indexed text holds; an index saved with another version is rebuilt once from the store. 3: SQLite FTS5.
+TEXT_VERSION = 3
 # A glued word in more articles than this is a name ("TikTok": 958 of the 7,587 RealTimeQA 2023 articles), not a page
 # that lost a space; its parts would only lengthen those chunks. Splitting every one cost the H1 chat path 2 R@1.
+# Counted when a chunk is indexed: a word that reaches a third article later keeps the parts already indexed.
 _GLUED_ARTICLES = 2
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # the words BM25 counts (scikit-learn's and bm25s's pattern)
+_PAGE = 500  # chunks read from Chroma per request when repairing
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS chunks(
+    row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, article_id TEXT NOT NULL, title TEXT NOT NULL,
+    url TEXT NOT NULL, published TEXT NOT NULL, day INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5(body, tokenize="unicode61 remove_diacritics 0");
+CREATE TABLE IF NOT EXISTS glued(word TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY(word, article_id))
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS facts(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+_COLUMNS = "chunk_id, article_id, title, url, published, start, end, text"
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return snowball().stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def _indexed_stopwords() -> frozenset[str]:
+    """The short list left out of the indexed text since the first BM25 index (bm25s's English list), so document
+    lengths and every R@k figure carry over; the question drops NLTK's longer list (see `search`)."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+def terms(text: str, leave_out: frozenset[str]) -> list[str]:
+    """The stems BM25 counts: lower-cased words of two or more characters, Snowball-stemmed."""
+    return [_stem(word) for word in _TOKEN.findall(text.lower()) if word not in leave_out]
 
 
 class LexicalIndex:
     def __init__(self, folder: Path):
         self.folder = folder
-        self._bm25 = None
-        self._ids: list[str] = []
-        self._days = np.zeros(0, dtype=np.int32)
-        self._clusters: dict[str, str] = {}  # chunk id → story cluster (see near_duplicates)
-        # The chunks' texts and articles, so retrieval ranks ids and reads passages without asking Chroma.
-        self._passages: Passages | None = None
-        self._guard = threading.Lock()
+        self._guard = threading.RLock()
+        self._db: sqlite3.Connection | None = None
+        self._stories: Stories | None = None  # loaded by the first write only: a question never needs it
+        self._counted: tuple[int, int] | None = None  # (SQLite's data_version, chunks) while no one else writes
+
+    # -- the file ---------------------------------------------------------------------------------------------------
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(self.folder / "bm25", ignore_errors=True)  # the bm25s index of TEXT_VERSION 2 and before
+            db = sqlite3.connect(self.folder / DATABASE, check_same_thread=False, isolation_level=None, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a power cut may lose the last commit, never corrupt
+            db.executescript(_SCHEMA + STORIES_SCHEMA)
+            if self._fact(db, "text_version") not in (None, str(TEXT_VERSION)):
+                db.executescript("DELETE FROM chunks; DELETE FROM terms; DELETE FROM glued; DELETE FROM stories;")
+            db.execute("INSERT OR REPLACE INTO facts VALUES ('text_version', ?)", (str(TEXT_VERSION),))
+            self._db = db
+        return self._db
+
+    def close(self) -> None:
+        with self._guard:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    @staticmethod
+    def _fact(db: sqlite3.Connection, key: str) -> str | None:
+        row = db.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
 
     @property
     def size(self) -> int:
-        return len(self._ids)
+        """Counted again only after a write: counting 82,755 rows takes milliseconds, asked twice a question."""
+        with self._guard:
+            version = self.db.execute("PRAGMA data_version").fetchone()[0]  # moves on another connection's commit
+            if self._counted is None or self._counted[0] != version:
+                self._counted = (version, self.db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+            return self._counted[1]
 
     @property
     def chunk_ids(self) -> list[str]:
-        return list(self._ids)
+        with self._guard:
+            return [row[0] for row in self.db.execute("SELECT chunk_id FROM chunks ORDER BY row")]
+
+    # -- staying in step with Chroma ------------------------------------------------------------------------------
 
     def is_stale(self) -> bool:
-        return (self.folder / STALE_MARK).exists()
-
-    def story_of(self, chunk_id: str, article_id: str) -> str:
-        """The story cluster of a chunk; a chunk newer than the index is its own article's story."""
-        return self._clusters.get(chunk_id, article_id)
-
-    def article_of(self, chunk_id: str) -> str | None:
-        return self._passages.article_of(chunk_id) if self._passages is not None else None
-
-    def passages(self, ids: Sequence[str], scores: Sequence[float]) -> dict[str, Hit]:
-        """The chunks this index's record holds (see index/passages.py); an index saved before it holds none."""
-        return self._passages.hits(ids, scores) if self._passages is not None else {}
+        with self._guard:
+            return self._fact(self.db, "pending") is not None
 
     def mark_stale(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / STALE_MARK).touch()
+        """Before a write to Chroma: a run killed before `apply` leaves this mark, and the next open repairs."""
+        with self._guard:
+            self.db.execute("INSERT OR REPLACE INTO facts VALUES ('pending', '1')")
 
     def clear_stale(self) -> None:
-        """For a writer that marked the index stale and then wrote nothing: what is saved still matches the store."""
-        (self.folder / STALE_MARK).unlink(missing_ok=True)
+        """For a writer that marked the index and then wrote nothing: it still matches the store."""
+        with self._guard:
+            self.db.execute("DELETE FROM facts WHERE key = 'pending'")
 
     def ensure_current(self, store: ChunkStore) -> None:
-        """Load the saved index, or rebuild it when it is stale, missing or holds another number of chunks."""
+        """Repair by id diff when a run was killed mid-write or the store holds another number of chunks (another
+        process wrote through a server); else nothing: a count from Chroma and one from SQLite."""
         with self._guard:
-            count = store.count()
-            if self._bm25 is not None and self.size == count and not (self.folder / STALE_MARK).exists():
-                return
-            if not (self.folder / STALE_MARK).exists() and self._load() and self.size == count:
-                return
-            self._rebuild(store)
+            if self.is_stale() or self.size != store.count():
+                self.repair(store)
 
     def rebuild(self, store: ChunkStore) -> None:
+        """From nothing: every chunk read again from Chroma. Only for a damaged file; `repair` is what opens use."""
         with self._guard:
-            self._rebuild(store)
+            self.db.executescript("DELETE FROM chunks; DELETE FROM terms; DELETE FROM glued; DELETE FROM stories;")
+            self._stories, self._counted = None, None
+            self.repair(store)
 
-    def _rebuild(self, store: ChunkStore) -> None:
-        import bm25s
+    def repair(self, store: ChunkStore) -> tuple[int, int]:
+        """(chunks added, chunks removed) to make this index hold exactly Chroma's ids; clears the pending mark."""
+        with self._guard:
+            stored = set(store.all_ids())
+            held = set(self.chunk_ids)
+            missing = sorted(stored - held)
+            added = 0
+            self._remove(held - stored)
+            for first in range(0, len(missing), _PAGE):
+                page = missing[first : first + _PAGE]
+                hits = store.get_hits(page, [0.0] * len(page))
+                added += len(hits)
+                self.apply(hits, ())
+            self.clear_stale()
+            return added, len(held - stored)
 
-        self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / STALE_MARK).touch()
-        passages = list(store.iter_passages())
-        ids = [hit.chunk_id for hit in passages]
-        texts = [f"{hit.title}\n{hit.text}" for hit in passages]  # the headline with every chunk
-        days = [day_number(hit.published) if hit.published else 0 for hit in passages]
-        owners = [hit.article_id for hit in passages]
-        bodies: dict[str, list[str]] = {}
-        for text, article_id in zip(texts, owners, strict=True):
-            bodies.setdefault(article_id, []).append(text)
-        story = cluster_articles((a, " ".join(sorted(parts))) for a, parts in sorted(bodies.items()))
-        clusters = [story[a] for a in owners]
-        bm25 = None
-        if texts:
-            bm25 = bm25s.BM25()
-            glued = [glued_words(text) for text in texts]  # each chunk scanned once
-            lost = lost_spaces(zip(owners, glued, strict=True))
-            indexed = [
-                _with_parts(text, [w for w in words if w in lost]) for text, words in zip(texts, glued, strict=True)
-            ]
-            bm25.index(bm25s.tokenize(indexed, stemmer=snowball().stemWords, show_progress=False), show_progress=False)
-            partial = self.folder.with_name(self.folder.name + ".partial")
-            shutil.rmtree(partial, ignore_errors=True)
-            bm25.save(str(partial), show_progress=False)
-            meta = {"ids": ids, "days": days, "clusters": clusters, "text_version": TEXT_VERSION}
-            (partial / _META).write_text(json.dumps(meta), encoding="utf-8")
-            write_passages(partial, passages)
-            shutil.rmtree(self.folder / "bm25", ignore_errors=True)
-            partial.rename(self.folder / "bm25")
-        self._bm25, self._ids, self._days = bm25, ids, np.asarray(days, dtype=np.int32)
-        self._clusters = dict(zip(ids, clusters, strict=True))
-        self._passages = Passages.load(self.folder / "bm25", ids) if texts else None
-        self.clear_stale()
+    def apply(self, added: Sequence[Hit], removed: Iterable[str]) -> None:
+        """One write's change (chunks stored, chunk ids deleted), in one transaction that also clears the mark.
+        An article's story is computed again from all of its chunks held once the change is in."""
+        with self._guard:
+            db = self.db
+            removed = set(removed)
+            touched = {hit.article_id for hit in added} | self._owners(removed)
+            db.execute("BEGIN IMMEDIATE")
+            self._counted = None
+            try:
+                self._delete_rows(removed | {hit.chunk_id for hit in added})
+                self._insert(added)
+                self._restory(touched)
+                db.execute("DELETE FROM facts WHERE key = 'pending'")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                self._stories = None  # its memory may hold what was rolled back
+                raise
 
-    def _load(self) -> bool:
-        import bm25s
+    def _remove(self, chunk_ids: Iterable[str]) -> None:
+        chunk_ids = list(chunk_ids)
+        if chunk_ids:
+            self.apply((), chunk_ids)
 
-        saved = self.folder / "bm25"
-        if not (saved / _META).exists():
-            return False
-        meta = json.loads((saved / _META).read_text(encoding="utf-8"))
-        if meta.get("text_version", 1) != TEXT_VERSION:
-            return False
-        passages = Passages.load(saved, meta["ids"])
-        if passages is None:  # saved before it held the passages (and, earlier still, story clusters): rebuild
-            return False
-        self._bm25 = bm25s.BM25.load(str(saved), show_progress=False)
-        self._ids, self._days = meta["ids"], np.asarray(meta["days"], dtype=np.int32)
-        self._clusters = dict(zip(meta["ids"], meta["clusters"], strict=True))
-        self._passages = passages
-        return True
+    def _owners(self, chunk_ids: Iterable[str]) -> set[str]:
+        return {article_id for _, (article_id, _) in self._rows_of(chunk_ids, "article_id, row").items()}
+
+    def _rows_of(self, chunk_ids: Iterable[str], columns: str) -> dict[str, tuple]:
+        chunk_ids = list(chunk_ids)
+        found: dict[str, tuple] = {}
+        for first in range(0, len(chunk_ids), _PAGE):
+            page = chunk_ids[first : first + _PAGE]
+            marks = ",".join("?" * len(page))
+            query = f"SELECT chunk_id, {columns} FROM chunks WHERE chunk_id IN ({marks})"
+            found |= {row[0]: row[1:] for row in self.db.execute(query, page)}
+        return found
+
+    def _delete_rows(self, chunk_ids: set[str]) -> None:
+        rows = self._rows_of(chunk_ids, "row, article_id")
+        if not rows:
+            return
+        self.db.executemany("DELETE FROM terms WHERE rowid = ?", [(row,) for row, _ in rows.values()])
+        self.db.executemany("DELETE FROM chunks WHERE row = ?", [(row,) for row, _ in rows.values()])
+        owners = {article_id for _, article_id in rows.values()}
+        still = {a for a in owners if self.db.execute("SELECT 1 FROM chunks WHERE article_id = ?", (a,)).fetchone()}
+        self.db.executemany("DELETE FROM glued WHERE article_id = ?", [(a,) for a in owners - still])
+
+    def _insert(self, hits: Sequence[Hit]) -> None:
+        """Each chunk with its headline; a glued word ("BidenXi") few articles hold adds its parts (Biden, Xi)."""
+        db = self.db
+        glued = {hit.chunk_id: glued_words(f"{hit.title}\n{hit.text}") for hit in hits}
+        db.executemany(
+            "INSERT OR IGNORE INTO glued VALUES (?, ?)",
+            {(word, hit.article_id) for hit in hits for word in glued[hit.chunk_id]},
+        )
+        lost = self._lost_spaces({word for words in glued.values() for word in words})
+        leave_out = _indexed_stopwords()
+        for hit in hits:
+            parts = [part for word in glued[hit.chunk_id] if word in lost for part in split_glued(word)]
+            text = f"{hit.title}\n{hit.text}" + (f"\n{' '.join(parts)}" if parts else "")
+            day = day_number(hit.published) if hit.published else 0
+            published = hit.published.isoformat() if hit.published else ""
+            row = db.execute(
+                "INSERT INTO chunks(chunk_id, article_id, title, url, published, day, start, end, text) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (hit.chunk_id, hit.article_id, hit.title, hit.url, published, day, hit.start, hit.end, hit.text),
+            ).lastrowid
+            db.execute("INSERT INTO terms(rowid, body) VALUES (?, ?)", (row, " ".join(terms(text, leave_out))))
+
+    def _lost_spaces(self, words: set[str]) -> set[str]:
+        """The glued words few articles hold: where a page lost a space, not a name."""
+        found = set()
+        listed = sorted(words)
+        for first in range(0, len(listed), _PAGE):
+            page = listed[first : first + _PAGE]
+            marks = ",".join("?" * len(page))
+            query = f"SELECT word FROM glued WHERE word IN ({marks}) GROUP BY word HAVING count(*) <= ?"
+            found |= {row[0] for row in self.db.execute(query, [*page, _GLUED_ARTICLES])}
+        return found
+
+    def _restory(self, article_ids: set[str]) -> None:
+        if not article_ids:
+            return
+        stories = self._stories or Stories.load(self.db)
+        self._stories = stories
+        for article_id in sorted(article_ids):
+            parts = [f"{t}\n{x}" for t, x in self.db.execute(_ARTICLE_TEXT, (article_id,))]
+            stories.place(self.db, article_id, " ".join(sorted(parts)) if parts else None)
+
+    # -- reading --------------------------------------------------------------------------------------------------
+
+    def stories(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """Article id → story cluster; an article newer than the index is its own story."""
+        article_ids = list(set(article_ids))
+        with self._guard:
+            return {a: a for a in article_ids} | Stories.of(self.db, article_ids)
+
+    def story_of(self, chunk_id: str, article_id: str) -> str:
+        return self.stories([article_id])[article_id]
+
+    def articles_of(self, chunk_ids: Sequence[str]) -> dict[str, str]:
+        """Chunk id → article id, for the chunks held."""
+        with self._guard:
+            return {chunk_id: row[0] for chunk_id, row in self._rows_of(chunk_ids, "article_id").items()}
+
+    def passages(self, ids: Sequence[str], scores: Sequence[float]) -> dict[str, Hit]:
+        """The chunks held, by id, each with the caller's score; ids not held are left out."""
+        with self._guard:
+            rows = self._rows_of(ids, _COLUMNS)
+        pairs = zip(ids, scores, strict=True)
+        return {chunk_id: _hit(rows[chunk_id], score) for chunk_id, score in pairs if chunk_id in rows}
+
+    def iter_passages(self) -> Iterator[Hit]:
+        with self._guard:
+            rows = self.db.execute(f"SELECT {_COLUMNS} FROM chunks ORDER BY row").fetchall()
+        return (_hit(row, 0.0) for row in rows)
 
     def search(self, query: str, k: int, as_of_day: int | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score), best first; `as_of_day` (yyyymmdd) drops later chunks, undated ones stay."""
-        import bm25s
-
-        if self._bm25 is None or not self._ids:
+        # NLTK's English stopwords dropped from the question only: "did", "what", "about" matched short chunks of any
+        # text. H1, BM25 alone, full year: R@5 81.3 → 82.6, R@10 85.2 → 86.9; bm25s's own 33-word list gave 82.2 / 86.0.
+        wanted = sorted(set(terms(query, stopwords())))
+        if not wanted or k <= 0:
             return []
-        # NLTK's English stopwords dropped from the question only (the index keeps them, so no rebuild): "did",
-        # "what", "about" matched short chunks of any text. H1, BM25 alone, full year: R@5 81.3 → 82.6, R@10
-        # 85.2 → 86.9; bm25s's own 33-word list gave 82.2 / 86.0.
-        tokens = bm25s.tokenize([query], stemmer=snowball().stemWords, stopwords=stopwords(), show_progress=False)
-        if not tokens.vocab:
-            return []
-        mask = None
+        match = " OR ".join(f'"{term}"' for term in wanted)
+        where, values = "terms MATCH ?", [match]
         if as_of_day is not None:
-            mask = ((self._days <= as_of_day) | (self._days == 0)).astype(np.float32)
-        docs, scores = self._bm25.retrieve(
-            tokens,
-            k=min(k, len(self._ids)),
-            show_progress=False,
-            weight_mask=mask,
-            n_threads=0,  # 0: no thread pool
+            where += " AND (c.day <= ? OR c.day = 0)"
+            values.append(as_of_day)
+        sql = (
+            f"SELECT c.chunk_id, bm25(terms) AS s FROM terms JOIN chunks c ON c.row = terms.rowid "
+            f"WHERE {where} ORDER BY s LIMIT ?"
         )
-        return [(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        with self._guard:
+            return [(chunk_id, -score) for chunk_id, score in self.db.execute(sql, [*values, k]) if score < 0]
 
 
-def lost_spaces(glued: Iterable[tuple[str, Sequence[str]]]) -> set[str]:
-    """The glued words, given as (article id, a chunk's glued words), that few articles hold: where a page lost a
-    space, not a name."""
-    articles: dict[str, set[str]] = {}
-    for article_id, words in glued:
-        for word in words:
-            articles.setdefault(word, set()).add(article_id)
-    return {word for word, holders in articles.items() if len(holders) <= _GLUED_ARTICLES}
+_ARTICLE_TEXT = "SELECT title, text FROM chunks WHERE article_id = ? ORDER BY start"
 
 
-def _with_parts(text: str, lost: Sequence[str]) -> str:
-    """A chunk as BM25 indexes it: with the parts of the words a scraped page glued together, so "Joe BidenXi
-    Jinping said" is found by a question about Biden."""
-    parts = [part for word in lost for part in split_glued(word)]
-    return f"{text}\n{' '.join(parts)}" if parts else text
+def _hit(row: tuple, score: float) -> Hit:
+    chunk_id, article_id, title, url, published, start, end, text = row
+    day = date.fromisoformat(published) if published else None
+    return Hit(chunk_id, article_id, title, url, day, start, end, text, score)

@@ -188,11 +188,12 @@ class ChunkStore:
         self._collection.delete(where={"article_id": article_id})
         self._count = None
 
-    def delete_stale(self, current: dict[str, str]) -> int:
-        """Articles re-ingested with new text (article id -> new fingerprint) lose their old chunks; upsert alone
-        would keep the extras. One read for the whole batch: a filtered delete per article costs ~0.1 s."""
+    def delete_stale(self, current: dict[str, str]) -> list[str]:
+        """Articles re-ingested with new text (article id -> new fingerprint) lose their old chunks, whose ids are
+        returned; upsert alone would keep the extras. One read for the whole batch: a filtered delete per article
+        costs ~0.1 s."""
         if not current:
-            return 0
+            return []
         found = self._collection.get(where={"article_id": {"$in": list(current)}}, include=["metadatas"])
         stale = [
             chunk_id
@@ -202,12 +203,12 @@ class ChunkStore:
         if stale:
             self._collection.delete(ids=stale)
             self._count = None
-        return len(stale)
+        return stale
 
     def query(self, vector: list[float], k: int, where: dict | None = None) -> list[Hit]:
         found = self._nearest(vector, k, where, ["documents", "metadatas", "distances"])
         rows = zip(found["ids"], found["documents"], found["metadatas"], found["distances"], strict=True)
-        return [_hit(chunk_id, text, meta, 1.0 - distance) for chunk_id, text, meta, distance in rows]
+        return [hit_of(chunk_id, text, meta, 1.0 - distance) for chunk_id, text, meta, distance in rows]
 
     def query_scores(self, vector: list[float], k: int, where: dict | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first, without text or metadata: reading metadata takes 4 of the 5 ms
@@ -235,7 +236,7 @@ class ChunkStore:
             return []
         found = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
         rows = {i: (d, m) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"], strict=True)}
-        return [_hit(i, *rows[i], score) for i, score in zip(ids, scores, strict=True) if i in rows]
+        return [hit_of(i, *rows[i], score) for i, score in zip(ids, scores, strict=True) if i in rows]
 
     def iter_passages(self) -> Iterator[Hit]:
         """Every chunk with its text and citation facts (score 0), a page at a time."""
@@ -243,7 +244,7 @@ class ChunkStore:
         for offset in range(0, total, _READ_PAGE):
             page = self._collection.get(include=["documents", "metadatas"], limit=_READ_PAGE, offset=offset)
             for chunk_id, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
-                yield _hit(chunk_id, text or "", meta, 0.0)
+                yield hit_of(chunk_id, text or "", meta, 0.0)
 
     def iter_metadata(self, where: dict | None = None) -> Iterator[dict]:
         """A page at a time; with `where`, the filtered rows end before `count()` and the first empty page stops it."""
@@ -321,7 +322,8 @@ def _recorded_recipe(metadata: Mapping[str, Any] | None) -> dict[str, str]:
     return {k.removeprefix(_RECIPE_KEY): str(v) for k, v in (metadata or {}).items() if k.startswith(_RECIPE_KEY)}
 
 
-def _hit(chunk_id: str, text: str, meta: dict, score: float) -> Hit:
+def hit_of(chunk_id: str, text: str, meta: Mapping[str, Any], score: float = 0.0) -> Hit:
+    """A stored chunk as retrieval returns it, from its Chroma row (or the row about to be written)."""
     published = date.fromisoformat(meta["published"]) if meta.get("published") else None
     return Hit(
         chunk_id,

@@ -15,7 +15,7 @@ from index.chunking import split_article
 from index.cleaning import clean_article
 from index.store import ChunkStore
 from index.store_lock import OWNER_NAME
-from tests.conftest import PROJECT, SAMPLE, run_cli, wait_until
+from tests.conftest import PROJECT, SAMPLE, run_cli, start_app, stop_app, wait_until
 
 
 def synthetic_feed(path: Path, count: int, prefix: str = "") -> Path:
@@ -122,3 +122,29 @@ def test_two_processes_ingest_concurrently_through_a_server(tmp_path, chroma_ser
     with ChunkStore(url=chroma_server, collection=env["NEWSDESK_COLLECTION"]) as store:
         ids = store.all_ids()
     assert len(ids) == len(set(ids)) == len(expected_ids(feed, embedder) | expected_ids(SAMPLE, embedder))
+
+
+def test_an_article_the_cli_ingests_is_cited_by_the_running_app(tmp_path, chroma_server):
+    """Issue 27: the app and `newsdesk ingest` on one `chroma run` server, each with a lexical index of its own (as on
+    two machines). The app's count check sees the new chunks and its id diff reads only those: no rebuild."""
+    import httpx
+
+    shared = {"NEWSDESK_CHROMA_URL": chroma_server, "NEWSDESK_COLLECTION": f"shared{time.time_ns()}"}
+    (tmp_path / "app").mkdir()
+    app = start_app(tmp_path / "app", shared)
+    question = {"question": "When did Quillfeather harbour reopen?"}
+    try:
+        before = httpx.post(f"{app.url}/api/ask", json=question, timeout=60).json()
+        assert "harbour" not in {c["article_id"] for c in before["citations"]}
+        article = tmp_path / "harbour.txt"
+        article.write_text(
+            "Quillfeather harbour\n\nQuillfeather harbour reopened on Tuesday after the storm, the mayor said.\n",
+            encoding="utf-8",
+        )
+        done = run_cli("ingest", "--quiet", str(article), env={**shared, "NEWSDESK_STORE_PATH": str(tmp_path / "cli")})
+        assert done.returncode == 0, done.stderr
+        after = httpx.post(f"{app.url}/api/ask", json=question, timeout=60).json()
+        assert after["citations"][0]["article_id"] == "harbour", after["answer"]
+        assert "reopened on Tuesday" in after["answer"]
+    finally:
+        stop_app(app)

@@ -1,6 +1,7 @@
 """Hybrid retrieval: the BM25 side finds rare words, stays in step with the store, and recovers from a crash."""
 
-import json
+import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -8,7 +9,8 @@ from assistant.config import Settings
 from assistant.retrieval import combine, fuse
 from assistant.runtime import Runtime
 from index.english import glued_words
-from index.lexical import STALE_MARK, TEXT_VERSION, LexicalIndex, lost_spaces
+from index.lexical import DATABASE, TEXT_VERSION, LexicalIndex
+from index.store import Hit
 from tests.conftest import SAMPLE, XI_ARTICLE
 
 
@@ -87,20 +89,39 @@ def test_lexical_index_follows_reingest_and_changed_articles(tmp_path, embedder)
             h.article_id.startswith("002_") and "Zhang Jun" in h.text
             for h in runtime.assistant.retriever.retrieve("Zhang Jun Permanent Representative")
         )
-        folder = runtime.lexical.folder
-    LexicalIndex(folder).mark_stale()  # as a run killed between the Chroma write and the rebuild leaves it
+        held = set(runtime.lexical.chunk_ids)
+        assert held == stored
+        lost = sorted(held)[0]
+        runtime.lexical.apply([], [lost])  # as a run killed between the Chroma write and the index's leaves it:
+        runtime.lexical.apply([replace(quoted, chunk_id="gone-from-chroma")], [])  # one chunk short, one extra
+        runtime.lexical.mark_stale()
     with Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder) as runtime:
-        runtime.lexical.ensure_current(runtime.store)
-        assert not (folder / STALE_MARK).exists()
-        assert runtime.lexical.size == runtime.store.count()
-        saved = folder / "bm25" / "newsdesk.json"
-        before = saved.stat().st_mtime_ns
-        runtime.ingest([corpus])  # nothing new: the saved index still matches the store and is not rebuilt
-        assert saved.stat().st_mtime_ns == before and not runtime.lexical.is_stale()
-        runtime.lexical.mark_stale()  # a killed run's mark is honoured even by a run that writes nothing
-        runtime.ingest([corpus])
-        assert saved.stat().st_mtime_ns > before and not runtime.lexical.is_stale()
-        assert runtime.lexical.size == runtime.store.count()
+        assert runtime.lexical.is_stale()
+        assert runtime.lexical.repair(runtime.store) == (1, 1)  # an id diff: one chunk read, one dropped
+        assert set(runtime.lexical.chunk_ids) == set(runtime.store.all_ids()) and not runtime.lexical.is_stale()
+
+
+def test_adding_an_article_reads_nothing_else_from_chroma(tmp_path, embedder, monkeypatch):
+    """Issue 27: the index changes in place; a re-read of every chunk (150 s on the full year) is a failure here."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    with Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder) as runtime:
+        runtime.ingest([SAMPLE])
+
+        def no_full_read(*_args, **_kwargs):
+            raise AssertionError("every chunk read again from Chroma")
+
+        for name in ("iter_passages", "all_ids", "iter_metadata"):
+            monkeypatch.setattr(runtime.store, name, no_full_read)
+        (corpus / "harbour.txt").write_text(
+            "Quillfeather harbour\n\nQuillfeather harbour reopened after the storm, the mayor said.\n", encoding="utf-8"
+        )
+        report = runtime.ingest([corpus, SAMPLE])
+        assert (report.added, report.unchanged) == (1, 5)
+        top = runtime.assistant.retriever.retrieve("When did Quillfeather harbour reopen?", k=1)[0]
+        assert top.article_id == "harbour" and "reopened after the storm" in top.text
+        assert runtime.lexical.size == runtime.store.count() == 18
+        (corpus / "harbour.txt").unlink()
 
 
 def test_lead_scope_embeds_once_per_article_and_still_answers(tmp_path, embedder):
@@ -158,18 +179,17 @@ def test_passages_come_from_the_bm25_record_exactly_as_chroma_holds_them(sample_
     assert any(h.published for hits in from_chroma.values() for h in hits)  # dates, too, read back the same
 
 
-def test_an_index_saved_before_the_passage_record_is_rebuilt_with_it(tmp_path, embedder):
+def test_a_store_without_the_index_file_gets_one_from_chroma(tmp_path, embedder):
+    """A store built before the SQLite index (or with its file lost) is indexed once from what Chroma holds."""
     with Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder) as runtime:
         runtime.ingest([SAMPLE])
-        saved = runtime.lexical.folder / "bm25"
-        for name in ("passages.txt", "passages.npz", "passages.json"):
-            (saved / name).unlink()
+        database = runtime.lexical.folder / DATABASE
+        ids = set(runtime.store.all_ids())
+    database.unlink()
     with Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder) as runtime:
         hits = runtime.assistant.retriever.retrieve("What did Xi tell Medvedev?")
         assert hits[0].article_id == XI_ARTICLE and "Medvedev" in hits[0].text
-        assert (saved / "passages.txt").stat().st_size == sum(
-            len(h.text.encode()) for h in runtime.store.iter_passages()
-        )
+        assert set(runtime.lexical.chunk_ids) == ids
 
 
 def test_bm25_finds_a_name_the_page_glued_to_the_next_word(sample_runtime):
@@ -183,16 +203,19 @@ def test_bm25_finds_a_name_the_page_glued_to_the_next_word(sample_runtime):
 def test_an_index_saved_with_an_older_text_version_is_rebuilt(tmp_path, embedder):
     with Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder) as runtime:
         runtime.ingest([SAMPLE])
-        meta_file = runtime.lexical.folder / "bm25" / "newsdesk.json"
-    meta = json.loads(meta_file.read_text())
-    del meta["text_version"]  # as an index saved before glued words were split
-    meta_file.write_text(json.dumps(meta))
+        runtime.lexical.db.execute("UPDATE facts SET value = '2' WHERE key = 'text_version'")
+        folder = runtime.lexical.folder
     with Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder) as runtime:
+        assert runtime.lexical.size == 0  # emptied on open, then filled from Chroma by the first question
         assert runtime.assistant.retriever.lexical_hits("Biden", 1)
-    assert json.loads(meta_file.read_text())["text_version"] == TEXT_VERSION
+        assert runtime.lexical.size == runtime.store.count()
+    assert LexicalIndex._fact(sqlite3.connect(folder / DATABASE), "text_version") == str(TEXT_VERSION)
 
 
-def test_only_a_glued_word_few_articles_hold_is_a_lost_space():
-    articles = [f"Article {n} on TikTok and YouTube." for n in range(3)] + ["Joe BidenXi Jinping said", "A ChatGPT"]
-    chunks = [(f"a{n}", glued_words(text)) for n, text in enumerate(articles)] + [("a3", glued_words("BidenXi again"))]
-    assert lost_spaces(chunks) == {"BidenXi"}  # TikTok is in three articles: a name; ChatGPT has no word "GPT"
+def test_only_a_glued_word_few_articles_hold_is_a_lost_space(tmp_path):
+    index = LexicalIndex(tmp_path / "lexical")
+    texts = [f"Article {n} on TikTok and YouTube." for n in range(3)] + ["Joe BidenXi Jinping said", "A ChatGPT"]
+    index.apply([Hit(f"c{n}", f"a{n}", "", "", None, 0, len(t), t, 0.0) for n, t in enumerate(texts)], [])
+    assert [chunk_id for chunk_id, _ in index.search("Biden", 5)] == ["c3"]  # a page that lost a space
+    assert index.search("Tok", 5) == [] and index.search("GPT", 5) == []  # TikTok: three articles, a name
+    assert glued_words("A ChatGPT") == []  # ChatGPT has no word "GPT"
