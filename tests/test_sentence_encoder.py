@@ -51,6 +51,31 @@ def test_a_cold_ask_answers_without_importing_torch(tmp_path):
     assert data["citations"][0]["article_id"] == XI_ARTICLE and "Medvedev" in data["answer"]
 
 
+def test_adding_one_article_imports_no_torch_and_counts_word_pieces_as_transformers_does(tmp_path, embedder):
+    """`newsdesk ingest one.txt` spent ~9 s importing torch for one vector: a few texts go through the exact copy,
+    and chunking counts word pieces with the tokenizer.json itself (so chunk boundaries stay where they were)."""
+    import os
+
+    texts = sample_sentences() + [path.read_text() for path in sorted(SAMPLE.glob("*.txt"))]
+    counted = embedder.loaded.tokenizer(texts, add_special_tokens=False, truncation=False, verbose=False)
+    assert embedder.count_tokens(texts) == [len(ids) for ids in counted["input_ids"]]
+    few = sample_sentences()[:3]
+    copy, torch = np.asarray(embedder.embed_documents(few)), embedder.loaded.encode(few, normalize_embeddings=True)
+    assert float(np.abs(copy - torch).max()) < 1e-5 and not np.array_equal(copy, torch)
+    (tmp_path / "harbour.txt").write_text("Harbour\n\nThe harbour reopened after the storm, the mayor said.\n")
+    code = (
+        "import sys\n"
+        "from assistant.interfaces.cli import main\n"
+        f"code = main(['ingest', '--quiet', {str(tmp_path / 'harbour.txt')!r}])\n"
+        f"print('HEAVY', code, [m for m in {HEAVY[:3]!r} if m in sys.modules])\n"
+    )
+    env = {**os.environ, "NEWSDESK_STORE_PATH": str(tmp_path / "store")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, timeout=120,
+                          env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rsplit("HEAVY", 1)[1].strip() == "0 []"
+
+
 def test_punkt_loaded_without_nltks_package_splits_as_nltk_does():
     code = (
         "import sys, re, json\n"
