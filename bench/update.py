@@ -6,10 +6,11 @@ Builds (or reuses, from --work) a `lead`-scope store of RealTimeQA's January art
 at each size times:
   - adding 1 article, then 10, in the process that holds the store open (model loaded, as the app holds it);
   - `newsdesk ingest one-article.txt` and `newsdesk ask "…"` as a user types them (fresh processes: interpreter,
-    model and store opened each time), with the peak RSS of the ask.
+    model and store opened each time), with the peak RSS of the ask;
+  - `python app.py` on the store until its first answer through /api/ask, and its peak RSS.
 The added articles are copies of corpus articles with a first line that makes their text new, so each run adds new
 content. Prints seconds per article at each size and the ratio of the largest size to the smallest.
-Goals (issue 27): ≤ 3 s per article at full-year size, ratio ≤ 1.5, cold ask ≤ 5 s.
+Goals (issue 27): ≤ 3 s per article at full-year size, ratio ≤ 1.5, cold ask ≤ 5 s, app RSS ≤ 1.2 GB.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from assistant.runtime import Runtime  # noqa: E402
 RTQA = PROJECT.parent / "shared" / "benchmarks" / "realtimeqa"
 CORPORA = {"january": RTQA / "articles-2023-01.jsonl.gz", "year": RTQA / "articles-2023.jsonl.gz"}
 QUESTION = "What did the Federal Reserve decide about interest rates?"
-GOAL_PER_ARTICLE_S, GOAL_RATIO, GOAL_COLD_ASK_S = 3.0, 1.5, 5.0
+GOAL_PER_ARTICLE_S, GOAL_RATIO, GOAL_COLD_ASK_S, GOAL_APP_RSS_MB = 3.0, 1.5, 5.0, 1200
 
 
 def main() -> int:
@@ -75,7 +76,38 @@ def measure(size: str, store: Path, adds: Path, stamp: str) -> dict:
     env = {**os.environ, "NEWSDESK_STORE_PATH": str(store), "NEWSDESK_DENSE_SCOPE": "lead"}
     figures["cli_ingest_s"], _ = run(["ingest", "--quiet", str(files[2])], env)
     figures["cold_ask_s"], figures["cold_ask_rss_mb"] = run(["ask", QUESTION], env)
+    figures["app_start_s"], figures["app_rss_mb"] = app_rss(env, adds / "app.log")
     return figures
+
+
+def app_rss(env: dict, log_path: Path) -> tuple[float, float]:
+    """`python app.py` on the store, asked one question through /api/ask: seconds until it answered, and its peak
+    RSS (MB) by then."""
+    import socket
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    started = time.perf_counter()
+    with open(log_path, "w") as log:
+        env = {**env, "NEWSDESK_PORT": str(port), "NEWSDESK_HOST": "127.0.0.1"}
+        app = subprocess.Popen([sys.executable, "app.py"], cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        while "Running on" not in log_path.read_text():
+            if app.poll() is not None or time.perf_counter() - started > 300:
+                raise SystemExit(f"the app did not start: see {log_path}")
+            time.sleep(0.2)
+        answer = httpx.post(f"http://127.0.0.1:{port}/api/ask", json={"question": QUESTION}, timeout=120)
+        answer.raise_for_status()
+        took = time.perf_counter() - started
+        status = Path(f"/proc/{app.pid}/status").read_text()
+        peak_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    finally:
+        app.terminate()
+        app.wait(timeout=60)
+    return took, peak_kb / 1024
 
 
 def copies(folder: Path, tag: str, counts: tuple[int, ...]) -> list[Path]:
@@ -121,12 +153,14 @@ def report(figures: dict, sizes: list[str]) -> None:
         print(f"  add 10 articles: {f['add_10_s']:6.2f} s  ({f['add_10_s'] / 10:.2f} s per article)")
         print(f"  `newsdesk ingest` of 1 article, cold: {f['cli_ingest_s']:6.2f} s wall")
         print(f"  `newsdesk ask`, cold: {f['cold_ask_s']:6.2f} s wall, peak RSS {f['cold_ask_rss_mb']:.0f} MB")
+        print(f"  `python app.py`: answered {f['app_start_s']:.1f} s after start, peak RSS {f['app_rss_mb']:.0f} MB")
     small, large = figures[sizes[0]], figures[sizes[-1]]
     per_article = max(large["add_1_s"], large["add_10_s"] / 10)
     ratio = max(large["add_1_s"] / small["add_1_s"], large["add_10_s"] / small["add_10_s"])
     print(f"per article at {sizes[-1]} size: {per_article:.2f} s (goal <= {GOAL_PER_ARTICLE_S})")
     print(f"ratio {sizes[-1]} / {sizes[0]} (the worse of add 1, add 10): {ratio:.2f} (goal <= {GOAL_RATIO})")
     print(f"cold ask at {sizes[-1]} size: {large['cold_ask_s']:.2f} s (goal <= {GOAL_COLD_ASK_S})")
+    print(f"app peak RSS at {sizes[-1]} size: {large['app_rss_mb']:.0f} MB (goal <= {GOAL_APP_RSS_MB})")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -150,45 +151,58 @@ class LexicalIndex:
             self.repair(store)
 
     def repair(self, store: ChunkStore) -> tuple[int, int]:
-        """(chunks added, chunks removed) to make this index hold exactly Chroma's ids; clears the pending mark."""
+        """(chunks added, chunks removed) to make this index hold exactly Chroma's ids; clears the pending mark.
+        Stories are filed once at the end, for the articles changed and any a killed repair left unfiled: filed
+        page by page, a long article was filed once per page its chunks fell in."""
         with self._guard:
             stored = set(store.all_ids())
             held = set(self.chunk_ids)
-            missing = sorted(stored - held)
+            gone, missing = held - stored, sorted(stored - held)
+            touched = self._owners(gone)
+            with self._writing():
+                self._delete_rows(gone)
             added = 0
-            self._remove(held - stored)
             for first in range(0, len(missing), _PAGE):
                 page = missing[first : first + _PAGE]
                 hits = store.get_hits(page, [0.0] * len(page))
                 added += len(hits)
-                self.apply(hits, ())
-            self.clear_stale()
-            return added, len(held - stored)
+                touched |= {hit.article_id for hit in hits}
+                with self._writing():
+                    self._delete_rows({hit.chunk_id for hit in hits})
+                    self._insert(hits)
+            with self._writing():
+                self._restory(touched | self._unfiled())
+                self.db.execute("DELETE FROM facts WHERE key = 'pending'")
+            return added, len(gone)
 
     def apply(self, added: Sequence[Hit], removed: Iterable[str]) -> None:
         """One write's change (chunks stored, chunk ids deleted), in one transaction that also clears the mark.
         An article's story is computed again from all of its chunks held once the change is in."""
         with self._guard:
-            db = self.db
             removed = set(removed)
             touched = {hit.article_id for hit in added} | self._owners(removed)
-            db.execute("BEGIN IMMEDIATE")
-            self._counted = None
-            try:
+            with self._writing():
                 self._delete_rows(removed | {hit.chunk_id for hit in added})
                 self._insert(added)
                 self._restory(touched)
-                db.execute("DELETE FROM facts WHERE key = 'pending'")
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                self._stories = None  # its memory may hold what was rolled back
-                raise
+                self.db.execute("DELETE FROM facts WHERE key = 'pending'")
 
-    def _remove(self, chunk_ids: Iterable[str]) -> None:
-        chunk_ids = list(chunk_ids)
-        if chunk_ids:
-            self.apply((), chunk_ids)
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction; on any failure nothing of it stays, in the file or in the LSH's memory."""
+        self.db.execute("BEGIN IMMEDIATE")
+        self._counted = None
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            self._stories = None
+            raise
+
+    def _unfiled(self) -> set[str]:
+        query = "SELECT DISTINCT article_id FROM chunks WHERE article_id NOT IN (SELECT article_id FROM stories)"
+        return {row[0] for row in self.db.execute(query)}
 
     def _owners(self, chunk_ids: Iterable[str]) -> set[str]:
         return {article_id for _, (article_id, _) in self._rows_of(chunk_ids, "article_id, row").items()}

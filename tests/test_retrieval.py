@@ -94,11 +94,14 @@ def test_lexical_index_follows_reingest_and_changed_articles(tmp_path, embedder)
         lost = sorted(held)[0]
         runtime.lexical.apply([], [lost])  # as a run killed between the Chroma write and the index's leaves it:
         runtime.lexical.apply([replace(quoted, chunk_id="gone-from-chroma")], [])  # one chunk short, one extra
+        runtime.lexical.db.execute("DELETE FROM stories")  # as a repair killed before it filed the stories leaves it
         runtime.lexical.mark_stale()
     with Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder) as runtime:
         assert runtime.lexical.is_stale()
         assert runtime.lexical.repair(runtime.store) == (1, 1)  # an id diff: one chunk read, one dropped
         assert set(runtime.lexical.chunk_ids) == set(runtime.store.all_ids()) and not runtime.lexical.is_stale()
+        filed = {row[0] for row in runtime.lexical.db.execute("SELECT article_id FROM stories")}
+        assert filed == {h.article_id for h in runtime.lexical.iter_passages()}
 
 
 def test_adding_an_article_reads_nothing_else_from_chroma(tmp_path, embedder, monkeypatch):
