@@ -1,8 +1,10 @@
-"""BM25 over every stored chunk in SQLite FTS5, changed in place as articles are added, replaced or deleted.
+"""BM25 over every stored chunk, changed in place as articles are added, replaced or deleted.
 
-Why FTS5: BM25, deletes and a date column in the Python standard library; one file that several processes read while
-one writes (WAL), and a transaction per write, so the index is never half-changed. Rebuilding bm25s from every chunk
-made adding one article to the full-year store cost 150 s (issue 27).
+Two parts in the store folder: a record in SQLite (each chunk's text, citation facts and stems, the glued words, each
+article's story) and the BM25 engine over the stems (index/bm25_engine.py, tantivy). SQLite gives the record one
+transaction per write and readers in other processes (WAL); the engine commits inside that transaction, just before
+it, so a killed write leaves the engine ahead of the record at worst, which a count check finds and the record
+refills. Rebuilding bm25s from every chunk made adding one article to the full-year store cost 150 s (issue 27).
 
 Chroma is the source of truth: a writer marks the index pending, writes Chroma, then applies the same change here
 and clears the mark in one transaction. A run killed in between leaves the mark; the next open repairs the index by
@@ -23,14 +25,17 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from index.bm25_engine import BM25Engine, Document
 from index.english import glued_words, snowball, split_glued, stopwords
 from index.near_duplicates import SCHEMA as STORIES_SCHEMA
 from index.near_duplicates import Stories
 from index.store import ChunkStore, Hit, day_number
 
 DATABASE = "lexical.sqlite3"
-# What the indexed text holds; an index saved with another version is rebuilt once from the store. 3: SQLite FTS5.
-TEXT_VERSION = 3
+# What the indexed text holds; an index saved with another version is rebuilt once from the store. 3: SQLite FTS5,
+# 4: tantivy over stems kept in the record.
+TEXT_VERSION = 4
+ENGINE_FOLDER = "bm25-tantivy"
 # A glued word in more articles than this is a name ("TikTok": 958 of the 7,587 RealTimeQA 2023 articles), not a page
 # that lost a space; its parts would only lengthen those chunks. Splitting every one cost the H1 chat path 2 R@1.
 # Counted when a chunk is indexed: a word that reaches a third article later keeps the parts already indexed.
@@ -41,14 +46,14 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks(
     row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, article_id TEXT NOT NULL, title TEXT NOT NULL,
     url TEXT NOT NULL, published TEXT NOT NULL, day INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    text TEXT NOT NULL);
+    text TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5(body, tokenize="unicode61 remove_diacritics 0");
 CREATE TABLE IF NOT EXISTS glued(word TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY(word, article_id))
     WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS facts(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _COLUMNS = "chunk_id, article_id, title, url, published, start, end, text"
+_EMPTIED = "DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS terms; DELETE FROM glued; DELETE FROM stories;"
 
 
 @lru_cache(maxsize=200_000)
@@ -77,6 +82,7 @@ class LexicalIndex:
         self._db: sqlite3.Connection | None = None
         self._stories: Stories | None = None  # loaded by the first write only: a question never needs it
         self._counted: tuple[int, int] | None = None  # (SQLite's data_version, chunks) while no one else writes
+        self._engine = BM25Engine(folder / ENGINE_FOLDER)
 
     # -- the file ---------------------------------------------------------------------------------------------------
 
@@ -90,13 +96,16 @@ class LexicalIndex:
             db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a power cut may lose the last commit, never corrupt
             db.executescript(_SCHEMA + STORIES_SCHEMA)
             if self._fact(db, "text_version") not in (None, str(TEXT_VERSION)):
-                db.executescript("DELETE FROM chunks; DELETE FROM terms; DELETE FROM glued; DELETE FROM stories;")
+                db.executescript(_EMPTIED)
+                db.executescript(_SCHEMA)
+                self._engine.replace_all([])
             db.execute("INSERT OR REPLACE INTO facts VALUES ('text_version', ?)", (str(TEXT_VERSION),))
             self._db = db
         return self._db
 
     def close(self) -> None:
         with self._guard:
+            self._engine.settle()
             if self._db is not None:
                 self._db.close()
                 self._db = None
@@ -112,6 +121,8 @@ class LexicalIndex:
         with self._guard:
             version = self.db.execute("PRAGMA data_version").fetchone()[0]  # moves on another connection's commit
             if self._counted is None or self._counted[0] != version:
+                if self._counted is not None:
+                    self._engine.refresh()  # another process wrote: its engine commit came before its record's
                 self._counted = (version, self.db.execute("SELECT count(*) FROM chunks").fetchone()[0])
             return self._counted[1]
 
@@ -142,11 +153,14 @@ class LexicalIndex:
         with self._guard:
             if self.is_stale() or self.size != store.count():
                 self.repair(store)
+            if self._engine.count() != self.size:  # a write killed between the engine's commit and the record's
+                self._engine.replace_all(self.db.execute("SELECT chunk_id, day, body FROM chunks"))
 
     def rebuild(self, store: ChunkStore) -> None:
         """From nothing: every chunk read again from Chroma. Only for a damaged file; `repair` is what opens use."""
         with self._guard:
-            self.db.executescript("DELETE FROM chunks; DELETE FROM terms; DELETE FROM glued; DELETE FROM stories;")
+            self.db.executescript(_EMPTIED + _SCHEMA)
+            self._engine.replace_all([])
             self._stories, self._counted = None, None
             self.repair(store)
 
@@ -161,6 +175,7 @@ class LexicalIndex:
             touched = self._owners(gone)
             with self._writing():
                 self._delete_rows(gone)
+                self._engine.write(gone, ())
             added = 0
             for first in range(0, len(missing), _PAGE):
                 page = missing[first : first + _PAGE]
@@ -168,11 +183,13 @@ class LexicalIndex:
                 added += len(hits)
                 touched |= {hit.article_id for hit in hits}
                 with self._writing():
-                    self._delete_rows({hit.chunk_id for hit in hits})
-                    self._insert(hits)
+                    ids = {hit.chunk_id for hit in hits}
+                    self._delete_rows(ids)
+                    self._engine.write(ids, self._insert(hits))
             with self._writing():
                 self._restory(touched | self._unfiled())
                 self.db.execute("DELETE FROM facts WHERE key = 'pending'")
+            self._engine.settle()
             return added, len(gone)
 
     def apply(self, added: Sequence[Hit], removed: Iterable[str]) -> None:
@@ -182,10 +199,16 @@ class LexicalIndex:
             removed = set(removed)
             touched = {hit.article_id for hit in added} | self._owners(removed)
             with self._writing():
-                self._delete_rows(removed | {hit.chunk_id for hit in added})
-                self._insert(added)
+                replaced = removed | {hit.chunk_id for hit in added}
+                self._delete_rows(replaced)
+                self._engine.write(replaced, self._insert(added))
                 self._restory(touched)
                 self.db.execute("DELETE FROM facts WHERE key = 'pending'")
+
+    def settle(self) -> None:
+        """After the last write of an ingest: the engine's merges finish and its writer lets go."""
+        with self._guard:
+            self._engine.settle()
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -221,14 +244,14 @@ class LexicalIndex:
         rows = self._rows_of(chunk_ids, "row, article_id")
         if not rows:
             return
-        self.db.executemany("DELETE FROM terms WHERE rowid = ?", [(row,) for row, _ in rows.values()])
         self.db.executemany("DELETE FROM chunks WHERE row = ?", [(row,) for row, _ in rows.values()])
         owners = {article_id for _, article_id in rows.values()}
         still = {a for a in owners if self.db.execute("SELECT 1 FROM chunks WHERE article_id = ?", (a,)).fetchone()}
         self.db.executemany("DELETE FROM glued WHERE article_id = ?", [(a,) for a in owners - still])
 
-    def _insert(self, hits: Sequence[Hit]) -> None:
-        """Each chunk with its headline; a glued word ("BidenXi") few articles hold adds its parts (Biden, Xi)."""
+    def _insert(self, hits: Sequence[Hit]) -> list[Document]:
+        """Each chunk with its headline; a glued word ("BidenXi") few articles hold adds its parts (Biden, Xi).
+        Returns what the engine indexes."""
         db = self.db
         glued = {hit.chunk_id: glued_words(f"{hit.title}\n{hit.text}") for hit in hits}
         db.executemany(
@@ -237,17 +260,20 @@ class LexicalIndex:
         )
         lost = self._lost_spaces({word for words in glued.values() for word in words})
         leave_out = _indexed_stopwords()
+        documents = []
         for hit in hits:
             parts = [part for word in glued[hit.chunk_id] if word in lost for part in split_glued(word)]
             text = f"{hit.title}\n{hit.text}" + (f"\n{' '.join(parts)}" if parts else "")
             day = day_number(hit.published) if hit.published else 0
             published = hit.published.isoformat() if hit.published else ""
-            row = db.execute(
-                "INSERT INTO chunks(chunk_id, article_id, title, url, published, day, start, end, text) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (hit.chunk_id, hit.article_id, hit.title, hit.url, published, day, hit.start, hit.end, hit.text),
-            ).lastrowid
-            db.execute("INSERT INTO terms(rowid, body) VALUES (?, ?)", (row, " ".join(terms(text, leave_out))))
+            body = " ".join(terms(text, leave_out))
+            db.execute(
+                "INSERT INTO chunks(chunk_id, article_id, title, url, published, day, start, end, text, body) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (hit.chunk_id, hit.article_id, hit.title, hit.url, published, day, hit.start, hit.end, hit.text, body),
+            )
+            documents.append((hit.chunk_id, day, body))
+        return documents
 
     def _lost_spaces(self, words: set[str]) -> set[str]:
         """The glued words few articles hold: where a page lost a space, not a name."""
@@ -304,17 +330,8 @@ class LexicalIndex:
         wanted = sorted(set(terms(query, stopwords())))
         if not wanted or k <= 0:
             return []
-        match = " OR ".join(f'"{term}"' for term in wanted)
-        where, values = "terms MATCH ?", [match]
-        if as_of_day is not None:
-            where += " AND (c.day <= ? OR c.day = 0)"
-            values.append(as_of_day)
-        sql = (
-            f"SELECT c.chunk_id, bm25(terms) AS s FROM terms JOIN chunks c ON c.row = terms.rowid "
-            f"WHERE {where} ORDER BY s LIMIT ?"
-        )
         with self._guard:
-            return [(chunk_id, -score) for chunk_id, score in self.db.execute(sql, [*values, k]) if score < 0]
+            return [(chunk_id, score) for chunk_id, score in self._engine.search(wanted, k, as_of_day) if score > 0]
 
 
 _ARTICLE_TEXT = "SELECT title, text FROM chunks WHERE article_id = ? ORDER BY start"
