@@ -157,10 +157,14 @@ def report(figures: dict, sizes: list[str]) -> None:
     small, large = figures[sizes[0]], figures[sizes[-1]]
     per_article = max(large["add_1_s"], large["add_10_s"] / 10)
     ratio = max(large["add_1_s"] / small["add_1_s"], large["add_10_s"] / small["add_10_s"])
-    print(f"per article at {sizes[-1]} size: {per_article:.2f} s (goal <= {GOAL_PER_ARTICLE_S})")
-    print(f"ratio {sizes[-1]} / {sizes[0]} (the worse of add 1, add 10): {ratio:.2f} (goal <= {GOAL_RATIO})")
-    print(f"cold ask at {sizes[-1]} size: {large['cold_ask_s']:.2f} s (goal <= {GOAL_COLD_ASK_S})")
-    print(f"app peak RSS at {sizes[-1]} size: {large['app_rss_mb']:.0f} MB (goal <= {GOAL_APP_RSS_MB})")
+    goals = [
+        (f"seconds per article added at {sizes[-1]} size", per_article, GOAL_PER_ARTICLE_S),
+        (f"ratio {sizes[-1]} / {sizes[0]} (the worse of add 1, add 10)", ratio, GOAL_RATIO),
+        (f"cold ask at {sizes[-1]} size, s", large["cold_ask_s"], GOAL_COLD_ASK_S),
+        (f"app peak RSS at {sizes[-1]} size, MB", large["app_rss_mb"], GOAL_APP_RSS_MB),
+    ]
+    for label, value, goal in goals:
+        print(f"{label}: {value:.2f} (goal <= {goal}: {'met' if value <= goal else 'MISSED'})")
 
 
 if __name__ == "__main__":

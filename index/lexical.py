@@ -27,14 +27,15 @@ from pathlib import Path
 
 from index.bm25_engine import BM25Engine, Document
 from index.english import glued_words, snowball, split_glued, stopwords
+from index.near_duplicates import EMPTIED as STORIES_EMPTIED
 from index.near_duplicates import SCHEMA as STORIES_SCHEMA
-from index.near_duplicates import Stories
+from index.near_duplicates import file_article, stories_of
 from index.store import ChunkStore, Hit, day_number
 
 DATABASE = "lexical.sqlite3"
 # What the indexed text holds; an index saved with another version is rebuilt once from the store. 3: SQLite FTS5,
-# 4: tantivy over stems kept in the record.
-TEXT_VERSION = 4
+# 4: tantivy over stems kept in the record, 5: story bands in the record.
+TEXT_VERSION = 5
 ENGINE_FOLDER = "bm25-tantivy"
 # A glued word in more articles than this is a name ("TikTok": 958 of the 7,587 RealTimeQA 2023 articles), not a page
 # that lost a space; its parts would only lengthen those chunks. Splitting every one cost the H1 chat path 2 R@1.
@@ -53,7 +54,7 @@ CREATE TABLE IF NOT EXISTS glued(word TEXT NOT NULL, article_id TEXT NOT NULL, P
 CREATE TABLE IF NOT EXISTS facts(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _COLUMNS = "chunk_id, article_id, title, url, published, start, end, text"
-_EMPTIED = "DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS terms; DELETE FROM glued; DELETE FROM stories;"
+_EMPTIED = "DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS terms; DELETE FROM glued;" + STORIES_EMPTIED
 
 
 @lru_cache(maxsize=200_000)
@@ -80,7 +81,6 @@ class LexicalIndex:
         self.folder = folder
         self._guard = threading.RLock()
         self._db: sqlite3.Connection | None = None
-        self._stories: Stories | None = None  # loaded by the first write only: a question never needs it
         self._counted: tuple[int, int] | None = None  # (SQLite's data_version, chunks) while no one else writes
         self._engine = BM25Engine(folder / ENGINE_FOLDER)
 
@@ -96,8 +96,7 @@ class LexicalIndex:
             db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a power cut may lose the last commit, never corrupt
             db.executescript(_SCHEMA + STORIES_SCHEMA)
             if self._fact(db, "text_version") not in (None, str(TEXT_VERSION)):
-                db.executescript(_EMPTIED)
-                db.executescript(_SCHEMA)
+                db.executescript(_EMPTIED + _SCHEMA + STORIES_SCHEMA)
                 self._engine.replace_all([])
             db.execute("INSERT OR REPLACE INTO facts VALUES ('text_version', ?)", (str(TEXT_VERSION),))
             self._db = db
@@ -159,9 +158,9 @@ class LexicalIndex:
     def rebuild(self, store: ChunkStore) -> None:
         """From nothing: every chunk read again from Chroma. Only for a damaged file; `repair` is what opens use."""
         with self._guard:
-            self.db.executescript(_EMPTIED + _SCHEMA)
+            self.db.executescript(_EMPTIED + _SCHEMA + STORIES_SCHEMA)
             self._engine.replace_all([])
-            self._stories, self._counted = None, None
+            self._counted = None
             self.repair(store)
 
     def repair(self, store: ChunkStore) -> tuple[int, int]:
@@ -212,7 +211,7 @@ class LexicalIndex:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        """One transaction; on any failure nothing of it stays, in the file or in the LSH's memory."""
+        """One transaction; on any failure nothing of it stays."""
         self.db.execute("BEGIN IMMEDIATE")
         self._counted = None
         try:
@@ -220,7 +219,6 @@ class LexicalIndex:
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
-            self._stories = None
             raise
 
     def _unfiled(self) -> set[str]:
@@ -287,13 +285,9 @@ class LexicalIndex:
         return found
 
     def _restory(self, article_ids: set[str]) -> None:
-        if not article_ids:
-            return
-        stories = self._stories or Stories.load(self.db)
-        self._stories = stories
         for article_id in sorted(article_ids):
             parts = [f"{t}\n{x}" for t, x in self.db.execute(_ARTICLE_TEXT, (article_id,))]
-            stories.place(self.db, article_id, " ".join(sorted(parts)) if parts else None)
+            file_article(self.db, article_id, " ".join(sorted(parts)) if parts else None)
 
     # -- reading --------------------------------------------------------------------------------------------------
 
@@ -301,7 +295,7 @@ class LexicalIndex:
         """Article id → story cluster; an article newer than the index is its own story."""
         article_ids = list(set(article_ids))
         with self._guard:
-            return {a: a for a in article_ids} | Stories.of(self.db, article_ids)
+            return {a: a for a in article_ids} | stories_of(self.db, article_ids)
 
     def story_of(self, chunk_id: str, article_id: str) -> str:
         return self.stories([article_id])[article_id]
