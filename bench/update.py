@@ -4,7 +4,8 @@
 
 Builds (or reuses, from --work) a `lead`-scope store of RealTimeQA's January articles and one of the whole year, then
 at each size times:
-  - adding 1 article, then 10, in the process that holds the store open (model loaded, as the app holds it);
+  - adding 1 article, then 10, --rounds times, in the process that holds the store open (model loaded, as the app
+    holds it); the medians are printed;
   - `newsdesk ingest one-article.txt` and `newsdesk ask "…"` as a user types them (fresh processes: interpreter,
     model and store opened each time), with the peak RSS of the ask;
   - `python app.py` on the store until its first answer through /api/ask, and its peak RSS.
@@ -19,6 +20,7 @@ import argparse
 import gzip
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,18 +43,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, default=PROJECT / "runs" / "bench-update", help="stores kept here")
     parser.add_argument("--sizes", default="january,year", help="which stores, smallest first (january, year)")
+    parser.add_argument("--rounds", type=int, default=5, help="adds of 1 and of 10 per size; medians are printed")
     args = parser.parse_args()
     sizes = args.sizes.split(",")
     if not all(CORPORA[size].exists() for size in sizes):
         print(f"skipped: the RealTimeQA corpus is not in {RTQA}")
         return 0
     stamp = time.strftime("%Y%m%d%H%M%S")
-    figures = {size: measure(size, args.work / size, args.work / f"adds-{stamp}-{size}", stamp) for size in sizes}
+    figures = {
+        size: measure(size, args.work / size, args.work / f"adds-{stamp}-{size}", stamp, args.rounds) for size in sizes
+    }
     report(figures, sizes)
     return 0
 
 
-def measure(size: str, store: Path, adds: Path, stamp: str) -> dict:
+def measure(size: str, store: Path, adds: Path, stamp: str, rounds: int) -> dict:
     settings = Settings(store_path=store, dense_scope="lead")
     built = store / "bench-built.json"
     figures: dict = {}
@@ -64,13 +69,16 @@ def measure(size: str, store: Path, adds: Path, stamp: str) -> dict:
             built.write_text(json.dumps({"seconds": figures["build_s"]}), encoding="utf-8")
         runtime.lexical.ensure_current(runtime.store)  # a store made before this index: filled once, not timed
         figures["chunks"] = runtime.store.count()
-        files = copies(adds, f"{stamp}-{size}", (1, 10, 1))
+        files = copies(adds, f"{stamp}-{size}", (1, 10) * rounds + (1,))
         runtime.embedder.embed_documents(["warm-up"])
-        for name, path, count in zip(("add_1_s", "add_10_s"), files[:2], (1, 10), strict=True):
+        took: dict[str, list[float]] = {"add_1_s": [], "add_10_s": []}
+        for number, path in enumerate(files[:-1]):
+            count = (1, 10)[number % 2]
             started = time.perf_counter()
             report = runtime.ingest([path])
-            figures[name] = time.perf_counter() - started
+            took[f"add_{count}_s"].append(time.perf_counter() - started)
             assert report.added == count, report.summary()
+        figures |= {name: statistics.median(times) for name, times in took.items()}
         top = runtime.assistant.retriever.lexical_hits(f"copy{stamp}{size}x1x0", 1)
         assert top and top[0].article_id == f"copy-{stamp}-{size}-1-0", "the added article is not found"
     env = {**os.environ, "NEWSDESK_STORE_PATH": str(store), "NEWSDESK_DENSE_SCOPE": "lead"}
