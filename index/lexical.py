@@ -152,16 +152,12 @@ class LexicalIndex:
         with self._guard:
             if self.is_stale() or self.size != store.count():
                 self.repair(store)
-            if self._engine.count() != self.size:  # a write killed between the engine's commit and the record's
-                self._engine.replace_all(self.db.execute("SELECT chunk_id, day, body FROM chunks"))
-
-    def rebuild(self, store: ChunkStore) -> None:
-        """From nothing: every chunk read again from Chroma. Only for a damaged file; `repair` is what opens use."""
-        with self._guard:
-            self.db.executescript(_EMPTIED + _SCHEMA + STORIES_SCHEMA)
-            self._engine.replace_all([])
-            self._counted = None
-            self.repair(store)
+            if self._engine.count() != self.size:  # a write killed between the engine's commit and the record's,
+                with self._writing():  # or one under way in another process: under the write lock, no one's is
+                    self._engine.refresh()
+                    if self._engine.count() != self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]:
+                        rows = self.db.execute("SELECT chunk_id, day, body FROM chunks").fetchall()
+                        self._engine.replace_all(rows)
 
     def repair(self, store: ChunkStore) -> tuple[int, int]:
         """(chunks added, chunks removed) to make this index hold exactly Chroma's ids; clears the pending mark.
