@@ -1,9 +1,9 @@
 """The BM25 engine under the lexical index: tantivy (segments, deletes by term, block-max WAND top-k).
 
 Chosen by `bench/lexical_engines.py` on the full-year store's 82,755 chunks, same stems, same queries: tantivy
-answers a question's search in 1.5 ms p50 / 3.0 ms p95 where SQLite FTS5 took 40 / 79 ms (FTS5 scores every
-matching row before it sorts), adds 10 chunks in 12 ms (FTS5: 2 ms), and gives BM25-alone R@1/5/10 of 69.4 / 84.7 /
-88.4 on the dev split (FTS5: 69.4 / 85.4 / 88.4). It holds only what BM25 needs (chunk id, day, stems); the record of
+answers a question's search in 1.9 ms p50 / 3.2 ms p95 where SQLite FTS5 took 40 / 75 ms (FTS5 scores every
+matching row before it sorts), adds 10 chunks in 16 ms (FTS5: 2 ms), and gives BM25-alone R@1/5/10 of 69.4 / 84.7 /
+88.4 on the dev split (FTS5: 69.4 / 85.4 / 88.1). It holds only what BM25 needs (chunk id, day, stems); the record of
 every chunk stays in SQLite (index/lexical.py), which can refill it.
 """
 

@@ -222,7 +222,7 @@ class LexicalIndex:
         return {row[0] for row in self.db.execute(query)}
 
     def _owners(self, chunk_ids: Iterable[str]) -> set[str]:
-        return {article_id for _, (article_id, _) in self._rows_of(chunk_ids, "article_id, row").items()}
+        return {row[0] for row in self._rows_of(chunk_ids, "article_id").values()}
 
     def _rows_of(self, chunk_ids: Iterable[str], columns: str) -> dict[str, tuple]:
         chunk_ids = list(chunk_ids)
