@@ -172,15 +172,17 @@ class LexicalIndex:
                 self._delete_rows(gone)
                 self._engine.write(gone, ())
             added = 0
-            for first in range(0, len(missing), _PAGE):
-                page = missing[first : first + _PAGE]
-                hits = store.get_hits(page, [0.0] * len(page))
-                added += len(hits)
-                touched |= {hit.article_id for hit in hits}
-                with self._writing():
-                    ids = {hit.chunk_id for hit in hits}
-                    self._delete_rows(ids)
-                    self._engine.write(ids, self._insert(hits))
+            with _progress(len(missing)) as bar:
+                for first in range(0, len(missing), _PAGE):
+                    page = missing[first : first + _PAGE]
+                    hits = store.get_hits(page, [0.0] * len(page))
+                    added += len(hits)
+                    touched |= {hit.article_id for hit in hits}
+                    with self._writing():
+                        ids = {hit.chunk_id for hit in hits}
+                        self._delete_rows(ids)
+                        self._engine.write(ids, self._insert(hits))
+                    bar.update(len(page))
             with self._writing():
                 self._restory(touched | self._unfiled())
                 self.db.execute("DELETE FROM facts WHERE key = 'pending'")
@@ -325,6 +327,15 @@ class LexicalIndex:
 
 
 _ARTICLE_TEXT = "SELECT title, text FROM chunks WHERE article_id = ? ORDER BY start"
+_QUIET_BELOW = 5_000  # chunks a repair reads without a progress bar (a crashed batch, another process's ingest)
+
+
+def _progress(total: int):
+    """A bar on stderr when a repair reads many chunks: filling the index of a store made before it takes ~1 min on
+    the full year, and a silent `newsdesk ask` for that long looks hung."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, disable=total < _QUIET_BELOW, unit="chunk", desc="lexical index", dynamic_ncols=True)
 
 
 def _hit(row: tuple, score: float) -> Hit:
