@@ -30,6 +30,7 @@ _LONGEST_WORD = 45
 _DENSE, _LEXICAL, _PASSAGE, _KIND_BONUS = 0.55, 0.3, 0.15, 0.1
 _FOLLOWER_MARGIN = 0.12  # a second or third sentence must score nearly as well as the best one
 _REDUNDANT = 0.6  # term overlap above which a sentence repeats one already chosen
+_SENTENCE_ENDS = (".", "!", "?", '"', "”", "’")
 _CITED_SENTENCE = re.compile(r"\s*\[\d+\]\s*")  # the markers that end each quoted sentence of an answer
 # "This was stated by Zhang Jun …", "This is reported by Bloomberg.", "According to the ministry.": alone, such a
 # sentence says who said something, not what.
@@ -208,19 +209,27 @@ def asked_of(question: str, evidence: str) -> QuestionProfile:
 
 
 def choose(candidates: list[Candidate]) -> list[Candidate]:
-    """The best sentence, then up to two near-equals that add something new. A headline is quoted only when no
-    near-equal sentence of prose is there to lead instead."""
+    """The best sentence, then up to two near-equals that add something new and read as sentences (issue 28: never
+    a headline or a line with no closing punctuation). A headline is quoted only when no near-equal sentence of
+    prose is there to lead instead."""
     bar = candidates[0].score - _FOLLOWER_MARGIN
     near = [c for c in candidates if c.score >= bar]
     chosen = [next((c for c in near if not is_headline(c)), candidates[0])]
     for candidate in near:
         if len(chosen) == MAX_SENTENCES:
             break
-        if is_headline(candidate) or candidate is chosen[0]:
+        if is_headline(candidate) or not (candidate.cut or ends_as_sentence(candidate.text)) or candidate is chosen[0]:
             continue
         if all(_similarity(candidate.text, c.text) < _REDUNDANT for c in chosen):
             chosen.append(candidate)
     return chosen
+
+
+def ends_as_sentence(text: str) -> bool:
+    """Closing punctuation, as prose has; a line without it is a heading, a caption, a "Read more" link or a
+    standfirst restating the headline. Such a line padded 5 of the sample's 169 calibration answers as their second
+    sentence ("Xi Jinping stated at the meeting with Medvedev that China wants negotiations on Ukraine")."""
+    return text.rstrip().endswith(_SENTENCE_ENDS)
 
 
 def is_headline(candidate: Candidate) -> bool:
@@ -229,7 +238,7 @@ def is_headline(candidate: Candidate) -> bool:
     text = " ".join(candidate.text.split()).lower()
     if text == " ".join(candidate.hit.title.split()).lower():
         return True
-    return candidate.start == 0 and not text.endswith((".", "!", "?", '"', "”", "’"))
+    return candidate.start == 0 and not ends_as_sentence(text)
 
 
 def _sentences(hits: Sequence[Hit], max_chars: int) -> list[tuple[Hit, int, int, str, bool]]:

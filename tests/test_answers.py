@@ -26,9 +26,8 @@ def test_what_did_xi_tell_medvedev(sample_runtime):
     answer = sample_runtime.assistant.answer("What did Xi tell Medvedev?")
     assert not answer.abstained
     assert answer.citations and answer.citations[0].article_id == XI_ARTICLE
-    assert any(
-        c.article_id == XI_ARTICLE and "China wants negotiations" in c.quote and "Ukraine" in c.quote
-        for c in answer.citations
+    assert any(  # a sentence of the body, not the standfirst that restates the headline without a full stop
+        c.article_id == XI_ARTICLE and "negotiations" in c.quote and c.quote.endswith(".") for c in answer.citations
     ), answer.text
     assert 1 <= len(answer.citations) <= 3
     assert_quotes_are_verbatim(answer)

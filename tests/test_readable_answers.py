@@ -71,6 +71,17 @@ def test_a_headline_never_pads_an_answer(runtime):
         assert "draws record crowds" not in runtime.assistant.answer(question).text
 
 
+def test_a_line_without_closing_punctuation_never_pads_an_answer(sample_runtime):
+    """Article 001's standfirst restates its headline without a full stop; it was the second "sentence" of these."""
+    standfirst = "Xi Jinping stated at the meeting with Medvedev that China wants negotiations on Ukraine"
+    for question in ("How long did the meeting between Xi and Medvedev last?", "What did Xi tell Medvedev?"):
+        answer = sample_runtime.assistant.answer(question)
+        assert not answer.abstained and standfirst not in answer.text, answer.text
+        assert all(c.quote.rstrip().endswith((".", "!", "?", '"', "”", "’")) for c in answer.citations[1:])
+    first = sample_runtime.assistant.answer("What did Xi tell Medvedev?").citations[0]
+    assert first.article_id == "001_99e80554701945ba" and "Medvedev" in first.quote
+
+
 def test_he_after_a_who_question_is_the_person_its_answer_named(sample_runtime):
     """ "What did he tweet afterwards?" was read as Wang Yi's tweet; the one who tweeted is whom he spoke with."""
     from assistant.followup import Turn, standalone
