@@ -52,27 +52,28 @@ class BM25Engine:
 
     def write(self, removed: Iterable[str], added: Sequence[Document]) -> None:
         """Deletes, then adds, then one commit: a chunk id added again replaces its earlier copy."""
-        import tantivy
-
-        if self._writer is None:
-            self._writer = self.index.writer(_HEAP, 1)
+        writer = self._open_writer()
         for chunk_id in removed:
-            self._writer.delete_documents_by_term("chunk_id", chunk_id)
-        for chunk_id, day, body in added:
-            self._writer.add_document(tantivy.Document(chunk_id=chunk_id, day=day, body=body))
-        self._writer.commit()
-        self.settle()
+            writer.delete_documents_by_term("chunk_id", chunk_id)
+        self._commit(writer, added)
 
     def replace_all(self, documents: Iterable[Document]) -> None:
         """Everything again, from the record (a count that disagrees with it, an index made by another version)."""
-        import tantivy
+        writer = self._open_writer()
+        writer.delete_all_documents()
+        self._commit(writer, documents)
 
+    def _open_writer(self) -> Any:
         if self._writer is None:
             self._writer = self.index.writer(_HEAP, 1)
-        self._writer.delete_all_documents()
+        return self._writer
+
+    def _commit(self, writer: Any, documents: Iterable[Document]) -> None:
+        import tantivy
+
         for chunk_id, day, body in documents:
-            self._writer.add_document(tantivy.Document(chunk_id=chunk_id, day=day, body=body))
-        self._writer.commit()
+            writer.add_document(tantivy.Document(chunk_id=chunk_id, day=day, body=body))
+        writer.commit()
         self.settle()
 
     def settle(self) -> None:

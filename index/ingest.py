@@ -74,14 +74,10 @@ def ingest(
     report = IngestReport()
     started = time.perf_counter()
     with _progress_bar(count_articles(paths) if options.progress else None, options.progress) as bar:
-        try:
-            for batch in _batches(load_articles(paths, options.max_article_bytes), report, options.batch_articles):
-                _ingest_batch(batch, store, embedder, options, report, lexical)
-                bar.update(len(batch))
-                bar.set_postfix(chunks=report.chunks_added, errors=len(report.errors), refresh=False)
-        finally:
-            if lexical is not None:
-                lexical.settle()
+        for batch in _batches(load_articles(paths, options.max_article_bytes), report, options.batch_articles):
+            _ingest_batch(batch, store, embedder, options, report, lexical)
+            bar.update(len(batch))
+            bar.set_postfix(chunks=report.chunks_added, errors=len(report.errors), refresh=False)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -186,7 +186,6 @@ class LexicalIndex:
             with self._writing():
                 self._restory(touched | self._unfiled())
                 self.db.execute("DELETE FROM facts WHERE key = 'pending'")
-            self._engine.settle()
             return added, len(gone)
 
     def apply(self, added: Sequence[Hit], removed: Iterable[str]) -> None:
@@ -201,11 +200,6 @@ class LexicalIndex:
                 self._engine.write(replaced, self._insert(added))
                 self._restory(touched)
                 self.db.execute("DELETE FROM facts WHERE key = 'pending'")
-
-    def settle(self) -> None:
-        """After the last write of an ingest: the engine's merges finish and its writer lets go."""
-        with self._guard:
-            self._engine.settle()
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
