@@ -6,17 +6,12 @@ later article says otherwise, and the later one is then dropped as a near-repeat
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.candidates import Candidate
-from assistant.question import content_terms
+from assistant.question import content_terms, figures
 
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-# Dates are when a thing was said, not what was said: "on Jan. 5" and "in 2023" are not figures to compare.
-_DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}|\b(?:19|20)\d\d\b", re.I)
-_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 SAME_CLAIM = 0.5  # share of the shorter sentence's words (figures aside) the other one also has
 
 
@@ -26,10 +21,6 @@ class Superseded:
 
     newest: Candidate
     older: tuple[Candidate, ...]
-
-
-def figures(sentence: str) -> frozenset[str]:
-    return frozenset(f.replace(",", "") for f in _FIGURE.findall(_DATE.sub(" ", sentence)))
 
 
 def differ_in_figures(a: str, b: str) -> bool:

@@ -15,13 +15,23 @@ from index.english import stopwords as english_stopwords
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _NAME = re.compile(r"(?:[A-Z][\w’'\-.]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-.]*)*")
-_NUMBER = re.compile(
-    r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b",
-    re.I,
-)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_DATE = re.compile(rf"\b({_MONTHS}|{_DAYS}|yesterday|today|tomorrow|last (week|month|year))\b|\b(19|20)\d\d\b", re.I)
+_DATE = re.compile(
+    rf"\b(?:{_MONTHS}|{_DAYS}|yesterday|today|tonight|tomorrow|(?:last|next|this|coming) (?:week|month|year|weekend)"
+    r"|(?:spring|summer|autumn|winter)|(?:earlier|later) this \w+|\d+ (?:days?|weeks?|months?|years?) ago)\b"
+    r"|\b(?:19|20)\d\d\b",
+    re.I,
+)
+_MONTH_ABBR = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# Dates are when a thing happened, not how many: "on Jan. 5" and "in 2023" are no figures (nor counts).
+_CALENDAR = re.compile(rf"\b{_MONTH_ABBR}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH_ABBR}|\b(?:19|20)\d\d\b", re.I)
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_COUNT_WORDS = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?"
+    r"|billions?|trillions?|half|double|twice)\b",
+    re.I,
+)
 _PLACE = re.compile(r"\b(?:in|at|from|near|to|inside|outside|across)\s+(?:the\s+)?([A-Z][\w’'\-]*)")
 _SPEECH = re.compile(
     r"\b(?:said|says|told|tells|stated|stressed|added|noted|announced|warned|claimed|wrote|emphasi[sz]ed|insisted"
@@ -212,7 +222,7 @@ def answer_kind(question: str) -> str:
         return "date"
     if re.match(
         r"how (many|much|old|long|far)\b|(what|which) (number|percentage|percent|share|proportion|amount)\b", lower
-    ):
+    ) or _ASKS_COST.match(lower):
         return "number"
     if _ASKS_PLACE.match(lower):
         return "place"
@@ -228,9 +238,12 @@ def answer_kind(question: str) -> str:
 def has_kind(sentence: str, kind: str, question: QuestionProfile) -> bool:
     """Whether a sentence holds the kind of thing asked for, other than what the question already names."""
     if kind == "date":
-        return bool(_DATE.search(sentence))
+        return bool(_dates(sentence) - _dates(question.text))
     if kind == "number":
-        return bool(_NUMBER.search(sentence))
+        measure = _measure(question.text)
+        if measure is None:
+            return bool(_counts(sentence) - _counts(question.text))
+        return bool(_found_all(measure, sentence) - _found_all(measure, question.text))
     if kind == "speech":  # a quotation or a verb of saying: what was said, not only who met whom
         return bool(_SPEECH.search(sentence))
     if kind == "role":
@@ -241,6 +254,63 @@ def has_kind(sentence: str, kind: str, question: QuestionProfile) -> bool:
     if kind in ("person", "name"):
         return _names_something_new(sentence, known)
     return False
+
+
+GATED_KINDS = ("date", "number")
+
+
+def holds_answer(sentence: str, question: QuestionProfile) -> bool:
+    """Whether a sentence can answer at all: "when" wants a time the question does not give, "how many" a figure.
+    A sentence on the subject without one ("… the phone call between Wang Yi and Kuleba …" for "How long did the
+    call last?") is on topic but answers nothing, however well it scores."""
+    return question.wants not in GATED_KINDS or has_kind(sentence, question.wants, question)
+
+
+def figures(sentence: str) -> frozenset[str]:
+    """The numbers a sentence states, dates left out."""
+    return frozenset(f.replace(",", "") for f in _FIGURE.findall(_CALENDAR.sub(" ", sentence)))
+
+
+def _counts(sentence: str) -> frozenset[str]:
+    """Figures and number words ("two", "millions"): what a "how many / how much" answer holds."""
+    return figures(sentence) | {w.lower() for w in _COUNT_WORDS.findall(sentence)}
+
+
+_AMOUNT = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|a|an|half an?|several|a few)"
+# "How old / long / far / much" wants a figure of its own sort: "the two countries" tells no age, "March 1" no length.
+_MEASURES = {
+    "old": re.compile(rf"\b{_AMOUNT}[- ]years?[- ]old\b|\baged \d+|,\s\d{{1,3}},", re.I),
+    "long": re.compile(
+        rf"\b{_AMOUNT}[- ](?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)"
+        r"|km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|feet|foot)\b|\b(?:hour|day|week|month|year)-long\b",
+        re.I,
+    ),
+    "far": re.compile(rf"\b{_AMOUNT}[- ](?:km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|feet|foot|yards?)\b", re.I),
+    "much": re.compile(
+        r"[$€£¥]\s?\d|\d\s?%|\b\d[\d,.]*\s?(?:[a-z]*illion|bn|m|k)\b|\b(?:[a-z]*illions?|percent|per cent"
+        r"|dollars?|euros?|pounds?|yuan|rubles?|roubles?|yen|rupees?|tons?|tonnes?|barrels?|half|double|twice)\b",
+        re.I,
+    ),
+}
+_HOW = re.compile(r"\bhow (old|long|far|much)\b", re.I)
+# "What will the new tram line cost?" asks how much, as "How much will it cost?" does.
+_ASKS_COST = re.compile(r"what (?:will|would|does|did|do|is|was|could|might) .+\bcost\W*$", re.I)
+
+
+def _measure(question: str) -> re.Pattern[str] | None:
+    asked = _asked_part(question)
+    if _ASKS_COST.match(asked.strip()):
+        return _MEASURES["much"]
+    found = _HOW.search(asked)
+    return _MEASURES[found.group(1).lower()] if found else None
+
+
+def _dates(sentence: str) -> frozenset[str]:
+    return _found_all(_DATE, sentence)
+
+
+def _found_all(pattern: re.Pattern[str], text: str) -> frozenset[str]:
+    return frozenset(m.group().lower() for m in pattern.finditer(text))
 
 
 def _names_something_new(sentence: str, known: frozenset[str]) -> bool:
@@ -260,12 +330,29 @@ def name_coverage(question: QuestionProfile, evidence: str) -> float:
     """Mean share of each named thing's words found in the evidence: a question about absent names is unanswered."""
     if not question.names:
         return 1.0
+    shares = _name_shares(question, evidence)
+    return sum(shares.values()) / len(shares)
+
+
+def lacks_a_name(question: QuestionProfile, evidence: str) -> bool:
+    """A name the question is sure of (not a lone word opening one of its sentences, which may be capitalised only
+    for grammar: "Around what share …", "True or false: …") of which the evidence holds under half the words: "What
+    did Zhang Jun say about Taiwan?" over passages that never mention Taiwan is not answered by what Zhang Jun said."""
+    shares = _name_shares(question, evidence)
+    return any(share < 0.5 for name, share in shares.items() if not _opens_a_sentence(name, question.text))
+
+
+def _name_shares(question: QuestionProfile, evidence: str) -> dict[str, float]:
     terms = passage_terms(question.as_asked(evidence))
-    shares = []
+    shares = {}
     for name in question.names:
         words = [normalise(w) for w in _WORD.findall(name) if not is_stopword(w)]
-        shares.append(sum(_found(w, terms) for w in words) / len(words))
-    return sum(shares) / len(shares)
+        shares[name] = sum(_found(w, terms) for w in words) / len(words)
+    return shares
+
+
+def _opens_a_sentence(name: str, text: str) -> bool:
+    return " " not in name and re.search(rf"(?:^|[.?!:;]\s+)[\"“‘']?{re.escape(name)}\b", text.strip()) is not None
 
 
 def _found(word: str, terms: set[str]) -> bool:

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from assistant.answer import Answer, _quotation_opens
-from assistant.question import profile, topic_terms
+from assistant.question import has_kind, profile, topic_terms
 from index.articles import load_articles
 from index.chunking import sentence_spans
 from index.cleaning import clean_article
@@ -353,3 +353,76 @@ def test_a_question_in_one_spelling_is_answered_from_a_sentence_in_another(sampl
     tweet = sample_runtime.assistant.answer("What did Kuleba tweet?").citations[0]
     assert tweet.article_id == PHONE_CALL_ARTICLE and "Kouleba tweeted" in tweet.quote, tweet.quote
     assert_quotes_are_verbatim(answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How long did the phone call between Wang Yi and Kuleba last?",  # the call is there, its length is not
+        "How old is Dmytro Kuleba?",  # "the two countries" tells no age
+        "When will Xi meet Zelensky in person?",  # "after meeting Putin" names no time
+        "How long did the meeting between Xi and Medvedev last?",  # it was answered with the article's standfirst
+        "What did Zhang Jun say about Taiwan?",  # Zhang Jun is there, Taiwan nowhere
+    ],
+)
+def test_an_on_topic_question_the_articles_leave_open_abstains(sample_runtime, question):
+    answer = sample_runtime.assistant.answer(question)
+    assert answer.abstained, answer.text
+    assert answer.citations == ()
+
+
+def test_the_same_topic_asked_what_the_article_says_is_answered(sample_runtime):
+    answer = sample_runtime.assistant.answer("When did Wang Yi and Kuleba speak by phone?")
+    assert not answer.abstained, answer.text
+    assert answer.citations[0].article_id == PHONE_CALL_ARTICLE
+    assert "Monday" in answer.citations[0].quote
+
+
+def test_what_zhang_jun_said_about_what_the_articles_do_hold_is_answered(sample_runtime):
+    answer = sample_runtime.assistant.answer("What did Zhang Jun say at the Security Council?")
+    assert not answer.abstained, answer.text
+    assert answer.citations[0].article_id == UN_ARTICLE
+
+
+def test_a_lone_word_opening_a_sentence_is_no_name_the_evidence_must_hold():
+    from assistant.question import lacks_a_name
+
+    evidence = "The White House said most Americans tip."
+    assert not lacks_a_name(profile("True or false: The White House has ruled out aliens?"), evidence)
+    assert not lacks_a_name(profile("Around what share of Americans tip?"), evidence)
+    assert lacks_a_name(profile("What did the White House say about Taiwan?"), evidence)
+
+
+def test_how_old_long_or_much_wants_a_figure_of_that_sort():
+    assert not has_kind("The two countries spoke.", "number", profile("How old is Kuleba?"))
+    assert has_kind("Kuleba, 42, said so.", "number", profile("How old is Kuleba?"))
+    assert has_kind("The call lasted an hour.", "number", profile("How long did the call last?"))
+    assert not has_kind("The first call since March 1.", "number", profile("How long did the call last?"))
+    assert has_kind("Trade reached $190 billion.", "number", profile("How much trade does China do?"))
+    assert not has_kind("The two parties met.", "number", profile("How much trade does China do?"))
+    assert has_kind("The two parties met.", "number", profile("How many parties met?"))
+    assert not has_kind("It was said in 2023.", "number", profile("How many parties met in 2023?"))
+    assert not has_kind("They met on Monday.", "date", profile("What did they discuss on Monday?"))
+
+
+TRAM = """Harbour district gets a new tram line
+
+The city council approved the new tram line on Tuesday after two years of debate.
+The new tram line will run from the harbour to the university, with twelve stops.
+The line will open in 2026 and cost 300 million dollars.
+Residents of the harbour district welcomed the decision.
+"""
+
+
+def test_what_a_thing_will_cost_is_answered_with_the_sentence_giving_the_cost(tmp_path, embedder):
+    """Issue 26's example: it was answered with the sentences that merely name the tram line."""
+    from assistant.config import Settings
+    from assistant.runtime import Runtime
+
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "tram.txt").write_text(TRAM, encoding="utf-8")
+    with Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder) as runtime:
+        runtime.ingest([tmp_path / "articles"])
+        answer = runtime.assistant.answer("What will the new tram line cost?")
+        assert answer.text == "The line will open in 2026 and cost 300 million dollars. [1]"
+        assert runtime.assistant.answer("How far will the new tram line run?").abstained  # no distance given
