@@ -16,8 +16,7 @@ from assistant.question import (
     content_terms,
     has_kind,
     holds_answer,
-    lacks_a_name,
-    name_coverage,
+    names_missing,
     profile,
     topic_terms,
 )
@@ -140,7 +139,7 @@ class ExtractiveAnswerer:
         rewritten = standalone if standalone != question else ""
         best = self._evidence(candidates[0]) if candidates else 0.0
         answering = [c for c in candidates if self._answers(c) and holds_answer(c.text, asked)]
-        if not answering or name_coverage(asked, evidence) < 0.5 or lacks_a_name(asked, evidence):
+        if not answering or names_missing(asked, evidence):
             text = prompts.render("abstain.md", question=question.strip())
             return Answer(question, text, (), True, tuple(hits), rewritten, best)
         ordered, superseded = newest_first(answering, _FOLLOWER_MARGIN)

@@ -17,6 +17,11 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _NAME = re.compile(r"(?:[A-Z][\w’'\-.]*|[A-Z]{2,})(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-.]*)*")
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+# A year is no count ("in 1925", "the 2023 election", "since 2014 has"), but "1925 visitors" is (a plural follows).
+_YEAR_NOT_COUNT = (
+    r"\b(?:19|20)\d\d\b(?!\s+(?-i:(?!(?:is|was|has|does|this|its|as|us|his|hers|thus|plus|less|across|always)\b)"
+    r"[a-z]+s|people|men|women|children)\b)"
+)
 _DATE = re.compile(
     rf"\b(?:{_MONTHS}|{_DAYS}|yesterday|today|tonight|tomorrow|(?:last|next|this|coming) (?:week|month|year|weekend)"
     r"|(?:spring|summer|autumn|winter)|(?:earlier|later) this \w+|\d+ (?:days?|weeks?|months?|years?) ago)\b"
@@ -25,7 +30,7 @@ _DATE = re.compile(
 )
 _MONTH_ABBR = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 # Dates are when a thing happened, not how many: "on Jan. 5" and "in 2023" are no figures (nor counts).
-_CALENDAR = re.compile(rf"\b{_MONTH_ABBR}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH_ABBR}|\b(?:19|20)\d\d\b", re.I)
+_CALENDAR = re.compile(rf"\b{_MONTH_ABBR}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH_ABBR}|{_YEAR_NOT_COUNT}", re.I)
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _COUNT_WORDS = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?"
@@ -146,6 +151,11 @@ class QuestionProfile:
         return frozenset(_stems(self.terms))
 
     @cached_property
+    def measure(self) -> re.Pattern[str] | None:
+        """The sort of figure "how old / long / far / much" wants, found once per question, not per sentence."""
+        return _measure(self.text)
+
+    @cached_property
     def known(self) -> frozenset[str]:
         """Every word the question already holds: an answer names something else. Once per question, not per
         sentence checked."""
@@ -240,7 +250,7 @@ def has_kind(sentence: str, kind: str, question: QuestionProfile) -> bool:
     if kind == "date":
         return bool(_dates(sentence) - _dates(question.text))
     if kind == "number":
-        measure = _measure(question.text)
+        measure = question.measure
         if measure is None:
             return bool(_counts(sentence) - _counts(question.text))
         return bool(_found_all(measure, sentence) - _found_all(measure, question.text))
@@ -326,19 +336,16 @@ def _names_something_new(sentence: str, known: frozenset[str]) -> bool:
     return False
 
 
-def name_coverage(question: QuestionProfile, evidence: str) -> float:
-    """Mean share of each named thing's words found in the evidence: a question about absent names is unanswered."""
+def names_missing(question: QuestionProfile, evidence: str) -> bool:
+    """Whether the evidence lacks what the question names: under half of their words on average, or under half of a
+    name the question is sure of (not a lone word opening one of its sentences, which may be capitalised only for
+    grammar: "Around what share …", "True or false: …"). "What did Zhang Jun say about Taiwan?" over passages that
+    never mention Taiwan is not answered by what Zhang Jun said."""
     if not question.names:
-        return 1.0
+        return False
     shares = _name_shares(question, evidence)
-    return sum(shares.values()) / len(shares)
-
-
-def lacks_a_name(question: QuestionProfile, evidence: str) -> bool:
-    """A name the question is sure of (not a lone word opening one of its sentences, which may be capitalised only
-    for grammar: "Around what share …", "True or false: …") of which the evidence holds under half the words: "What
-    did Zhang Jun say about Taiwan?" over passages that never mention Taiwan is not answered by what Zhang Jun said."""
-    shares = _name_shares(question, evidence)
+    if sum(shares.values()) / len(shares) < 0.5:
+        return True
     return any(share < 0.5 for name, share in shares.items() if not _opens_a_sentence(name, question.text))
 
 
