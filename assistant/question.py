@@ -156,6 +156,17 @@ class QuestionProfile:
         return _measure(self.text)
 
     @cached_property
+    def own_dates(self) -> frozenset[str]:
+        """The times the question itself gives: an answer to "when" names another. Once per question."""
+        return _dates(self.text)
+
+    @cached_property
+    def own_figures(self) -> frozenset[str]:
+        """The figures the question itself states, of the sort it asks for (a count, or an age / length / amount):
+        an answer to "how many" states another. Once per question, not per sentence."""
+        return _counts(self.text) if self.measure is None else _found_all(self.measure, self.text)
+
+    @cached_property
     def known(self) -> frozenset[str]:
         """Every word the question already holds: an answer names something else. Once per question, not per
         sentence checked."""
@@ -248,12 +259,11 @@ def answer_kind(question: str) -> str:
 def has_kind(sentence: str, kind: str, question: QuestionProfile) -> bool:
     """Whether a sentence holds the kind of thing asked for, other than what the question already names."""
     if kind == "date":
-        return bool(_dates(sentence) - _dates(question.text))
+        return bool(_dates(sentence) - question.own_dates)
     if kind == "number":
         measure = question.measure
-        if measure is None:
-            return bool(_counts(sentence) - _counts(question.text))
-        return bool(_found_all(measure, sentence) - _found_all(measure, question.text))
+        found = _counts(sentence) if measure is None else _found_all(measure, sentence)
+        return bool(found - question.own_figures)
     if kind == "speech":  # a quotation or a verb of saying: what was said, not only who met whom
         return bool(_SPEECH.search(sentence))
     if kind == "role":
