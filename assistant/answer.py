@@ -24,6 +24,7 @@ from assistant.reader import Reader
 from assistant.spelling import other_spellings
 from index.chunking import sentence_spans
 from index.embedding import Embedder
+from index.english import has_a_verb
 from index.store import Hit
 
 MAX_SENTENCES = 3
@@ -214,19 +215,26 @@ def asked_of(question: str, evidence: str) -> QuestionProfile:
 
 def choose(candidates: list[Candidate]) -> list[Candidate]:
     """The best sentence, then up to two near-equals that add something new and read as sentences (issue 28: never
-    a headline or a line with no closing punctuation). A headline is quoted only when no near-equal sentence of
-    prose is there to lead instead."""
+    a headline, a line with no closing punctuation or one without a verb). A headline or a caption leads only when
+    no near-equal sentence of prose is there to lead instead."""
     bar = candidates[0].score - _FOLLOWER_MARGIN
     near = [c for c in candidates if c.score >= bar]
-    chosen = [next((c for c in near if not is_headline(c)), candidates[0])]
+    # The lead is the best near-equal that reads as prose; `min` keeps score order among equals.
+    chosen = [min(near, key=lambda c: (is_headline(c), not reads_as_sentence(c)))]
     for candidate in near:
         if len(chosen) == MAX_SENTENCES:
             break
-        if is_headline(candidate) or not (candidate.cut or ends_as_sentence(candidate.text)) or candidate is chosen[0]:
+        if candidate is chosen[0] or is_headline(candidate) or not reads_as_sentence(candidate):
             continue
         if all(_similarity(candidate.text, c.text) < _REDUNDANT for c in chosen):
             chosen.append(candidate)
     return chosen
+
+
+def reads_as_sentence(candidate: Candidate) -> bool:
+    """A clause that ends as prose does (a long sentence cut at the quote bound ends by the cut): not a caption,
+    dateline or byline that happens to end with a full stop ("Photo: Reuters.", "By Anna Li.")."""
+    return has_a_verb(candidate.text) and (candidate.cut or ends_as_sentence(candidate.text))
 
 
 def ends_as_sentence(text: str) -> bool:

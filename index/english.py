@@ -62,3 +62,37 @@ def split_glued(word: str) -> list[str]:
 def glued_parts(text: str) -> list[str]:
     """The parts of every glued word in `text`: "… BidenXi Jinping …" → Biden, Xi."""
     return [part for word in glued_words(text) for part in split_glued(word)]
+
+
+# No part-of-speech tagger ships offline (no spaCy pipeline on this PyPI; NLTK's tagger is not in llama-index's data),
+# so a finite verb is recognised by closed-class words and news English's common forms, which is enough to tell a
+# clause from a caption, a dateline or a byline ("Photo: Reuters.", "BEIJING, March 3.", "By Anna Li.").
+_VERB = re.compile(
+    r"\b(?:am|is|are|was|were|be|been|being|has|have|had|do|does|did|will|would|shall|should|can|could|may|might"
+    r"|must|[a-z]+n[’']t"
+    # irregular pasts, and base forms news English uses with a plural subject ("stores sell", "questions remain")
+    r"|said|told|met|made|took|gave|went|came|saw|found|held|left|led|won|lost|began|became|brought|bought|built"
+    r"|chose|drew|fell|felt|fought|flew|got|grew|hit|kept|knew|let|put|ran|rose|sent|set|spoke|spent|stood|struck"
+    r"|thought|wrote|paid|sold|meant|heard|sat|cut|broke|threw|drove|wore|swept|caught|taught|sought|fed|dealt|hung"
+    r"|laid|shot|shut|spread|stuck|swore|tore|woke|beat|bore|forgot|froze|hid|rode|rang|sang|sank|shook|stole|swung"
+    r"|wept|withdrew|upheld|arose|(?:say|tell|meet|make|take|give|go|come|see|find|hold|lead|win|lose|begin|become"
+    r"|bring|buy|build|choose|get|grow|know|keep|pay|sell|speak|write|want|need|seem|remain|look|help|expect|live"
+    r"|arrive|tend|represent|oppose|reach|continue|agree|believe|think|hope|ask|include|argue|warn|urge|allow"
+    r"|provide|serve|appear|fail|try|tries|rely|relies)s?|goes|does)\b"
+    r"|\b[a-z]{2,}ed\b"  # "stated", "agreed": past tense (and participles, which rarely stand without a verb)
+    r"|\b(?:[Ii]|[Hh]e|[Ss]he|[Ii]t|[Tt]hey|[Ww]e|[Yy]ou)\s+(?:also\s+|now\s+|then\s+)?[a-z]{2,}\b"  # "they agree"
+    r"|\b(?:I|[Yy]ou|[Ww]e|[Tt]hey|[Hh]e|[Ss]he|[Ii]t|[Hh]ere|[Tt]hat|[Tt]here|[Ww]ho|[Ww]hat)[’'](?:m|re|ve|ll|d|s)\b"
+    r"|\b[a-z]+ly\s+[a-z]{2,}(?<![siu])s\b"  # "currently includes", "also suggests"
+    r"|\b(?:[Tt]his|[Tt]hat|[Ee]ach|[Ee]very)\s+[a-z]+\s+[a-z]{2,}(?<![siu])s\b"  # "This test uses"
+    # "Beijing backs", "the talks continue" are not caught; "Xi backs" is: a name, then a word in -s (not -ss, -is, -us)
+    r"|\b[A-Z][\w’'-]*\s+(?:(?:also|still|now|then|again|already|never|often|[a-z]+ly)\s+)?(?![a-z]*(?:ss|is|us)\b)"
+    r"[a-z]{2,}s\b"
+    # "A satellite image shows the hurricane": a word in -s before an article or a possessive is a verb, not a plural
+    r"|\b(?!(?:towards|besides|perhaps|always|sometimes|whereas|afterwards|unless|news|times|years|days)\b)"
+    r"[a-z]{2,}(?<![siu])s\s+(?:the|a|an|his|her|its|their|our)\s"
+)
+
+
+def has_a_verb(text: str) -> bool:
+    """Whether a line reads as a clause: a finite verb, as far as word forms tell without a tagger."""
+    return _VERB.search(text) is not None

@@ -21,6 +21,12 @@ The Zorblat lantern festival drew a record crowd of 40,000 visitors on Saturday,
 <script>window.__pwned = "script"; alert("script")</script>The mayor of Zorblat opened the festival with a speech.
 The lanterns were made by 300 local volunteers.[3][4][99]The festival will return next year to the old harbour park.
 """
+FERRY = """Zorblat harbour ferry enters service
+
+The Zorblat harbour ferry will carry commuters and cyclists across the bay from March, the port authority said.
+Photo: the Zorblat harbour ferry carrying commuters and cyclists across the bay.
+The ferry was built in a shipyard in the north.
+"""
 RUN = "a" * 20_000 + " The lantern festival drew a record crowd of 40,000 visitors on Saturday."
 
 
@@ -29,6 +35,7 @@ def runtime(tmp_path, embedder):
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / "tram.txt").write_text(f"Alderwick tram line\n\n{LONG}\n", encoding="utf-8")
     (tmp_path / "articles" / "zorblat.txt").write_text(HOSTILE, encoding="utf-8")
+    (tmp_path / "articles" / "ferry.txt").write_text(FERRY, encoding="utf-8")
     (tmp_path / "articles" / "run.txt").write_text(f"Lantern festival\n\n{RUN}\n", encoding="utf-8")
     built = Runtime(Settings(store_path=tmp_path / "store"), embedder=embedder)
     built.ingest([tmp_path / "articles"])
@@ -69,6 +76,13 @@ def test_the_sentence_after_footnote_markers_is_found(runtime):
 def test_a_headline_never_pads_an_answer(runtime):
     for question in ("Who opened the Zorblat festival?", "Where will the Zorblat festival return next year?"):
         assert "draws record crowds" not in runtime.assistant.answer(question).text
+
+
+def test_a_caption_without_a_verb_never_pads_an_answer(runtime):
+    """It ends with a full stop and shares the question's words, but states nothing: a photo caption."""
+    answer = runtime.assistant.answer("What will the Zorblat harbour ferry carry across the bay?")
+    assert answer.citations[0].quote.startswith("The Zorblat harbour ferry will carry commuters and cyclists")
+    assert "Photo:" not in answer.text, answer.text
 
 
 def test_a_line_without_closing_punctuation_never_pads_an_answer(sample_runtime):
