@@ -10,6 +10,7 @@ import prompts
 from assistant.candidates import Candidate
 from assistant.citations import Citation
 from assistant.conflicts import newest_first
+from assistant.focus import FocusCheck
 from assistant.followup import Turn
 from assistant.question import (
     QuestionProfile,
@@ -122,8 +123,10 @@ class ExtractiveAnswerer:
         min_evidence: float,
         max_quote_chars: int = MAX_QUOTE_CHARS,
         reading: Reading | None = None,
+        min_focus_similarity: float = 0.0,
     ):
         self.embedder = embedder
+        self.focus = FocusCheck(embedder, min_focus_similarity)
         self.min_evidence = min_evidence
         self.max_quote_chars = max_quote_chars
         self.reading = reading
@@ -140,7 +143,7 @@ class ExtractiveAnswerer:
         rewritten = standalone if standalone != question else ""
         best = self._evidence(candidates[0]) if candidates else 0.0
         answering = [c for c in candidates if self._answers(c) and holds_answer(c.text, asked)]
-        if not answering or names_missing(asked, evidence):
+        if not answering or names_missing(asked, evidence) or self.focus.unmet(asked, evidence):
             text = prompts.render("abstain.md", question=question.strip())
             return Answer(question, text, (), True, tuple(hits), rewritten, best)
         ordered, superseded = newest_first(answering, _FOLLOWER_MARGIN)

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     min_evidence: float = Field(
         0.55, ge=0.0, le=1.0, description="best sentence score below which we abstain (calibrated: docs/quality.md)"
     )
+    min_focus_similarity: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="abstain when a word the question turns on ('promise', 'replaced') has no word this close in"
+        " meaning in the passages (0 = off; calibrated: docs/quality.md)",
+    )
     max_quote_chars: int = Field(
         MAX_QUOTE_CHARS, ge=80, le=5000, description="longest quoted sentence; a longer one is cut at a word with …"
     )

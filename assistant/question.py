@@ -167,6 +167,18 @@ class QuestionProfile:
         return _counts(self.text) if self.measure is None else _found_all(self.measure, self.text)
 
     @cached_property
+    def focus(self) -> tuple[tuple[str, str], ...]:
+        """The asked part's words the answer turns on, each with its stem. Not its names (`names_missing` checks
+        those), nor the word after "what / which / how many" ("What gift", "In which cities"): that names the sort
+        of answer, which the passages rarely call by that word."""
+        asked = _asked_sentence(self.text)
+        head = _WH_HEAD.search(asked)
+        skipped = {normalise(w) for name in self.names for w in _WORD.findall(name)}
+        skipped |= {normalise(head.group(1))} if head else set()
+        stem = snowball().stemWord
+        return tuple(sorted((term, stem(term)) for term in content_terms(asked) - skipped))
+
+    @cached_property
     def known(self) -> frozenset[str]:
         """Every word the question already holds: an answer names something else. Once per question, not per
         sentence checked."""
@@ -219,17 +231,23 @@ _ASKS_PLACE = re.compile(
 )
 # "Who is Dmytro Kuleba?" asks what he is (a post), not for a name; "Who is the foreign minister?" asks for a name.
 _ASKS_WHO_SOMEONE_IS = re.compile(r"[Ww]ho (?:is|was) (?:[A-Z][\w’'\-.]*\s*)+\?*")
+_WH_HEAD = re.compile(r"\b(?:what|which|whose|how many|how much)\s+([A-Za-z][\w'’-]*)", re.I)
 _WH_WORD = re.compile(r"\b(?:who|whom|whose|when|where|which|what|how)\b", re.I)
 
 
 def _asked_part(question: str) -> str:
-    """The last sentence ending in "?" (else the last), from its first question word on: quiz questions set the scene
-    first and ask late ("The Spurs won the lottery. Who did they pick last time?", "… raised its rate by how much?"),
-    and a chat may add a request after the question ("Who invited Xi? Quote the article.")."""
-    parts = [question[start:end] for start, end in sentence_spans(question)] or [question]
-    asked = next((part for part in reversed(parts) if part.rstrip().endswith("?")), parts[-1])
+    """The asked sentence from its first question word on: quiz questions set the scene first and ask late ("The
+    Spurs won the lottery. Who did they pick last time?", "… raised its rate by how much?")."""
+    asked = _asked_sentence(question)
     found = _WH_WORD.search(asked)
     return asked[found.start() :] if found else asked
+
+
+def _asked_sentence(question: str) -> str:
+    """The last sentence ending in "?" (else the last): a chat may add a request after the question ("Who invited
+    Xi? Quote the article.")."""
+    parts = [question[start:end] for start, end in sentence_spans(question)] or [question]
+    return next((part for part in reversed(parts) if part.rstrip().endswith("?")), parts[-1])
 
 
 def answer_kind(question: str) -> str:

@@ -114,6 +114,7 @@ class Runtime:
             self.settings.min_evidence,
             self.settings.max_quote_chars,
             self.reading,
+            self.settings.min_focus_similarity,
         )
         llm = build_llm(self.settings)
         if llm is None:
