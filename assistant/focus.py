@@ -10,6 +10,7 @@ meaning stays under 0.5 only for the unanswerable (measured on the sample calibr
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 from assistant.question import QuestionProfile, passage_terms, topic_terms
 from index.embedding import Embedder
 
-_KEPT_WORDS = 50_000  # word vectors kept between questions (~77 MB at 384 floats); beyond that the oldest go
+_KEPT_WORDS = 50_000  # word vectors kept between questions (~77 MB at 384 floats); beyond that, only the call's stay
 
 
 class FocusCheck:
@@ -28,6 +29,7 @@ class FocusCheck:
         self.embedder = embedder
         self.min_similarity = min_similarity
         self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()  # answers run on several threads (`answer_workers`); the kept words are shared
 
     def unmet(self, question: QuestionProfile, evidence: str) -> list[str]:
         """The question's focus words that nothing in the evidence stands for, by stem or by meaning."""
@@ -42,6 +44,10 @@ class FocusCheck:
         return [term for term, closest in zip(missing, nearest, strict=True) if closest < self.min_similarity]
 
     def _matrix(self, words: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return self._kept(words)
+
+    def _kept(self, words: Sequence[str]) -> np.ndarray:
         new = [w for w in dict.fromkeys(words) if w not in self._vectors]
         if new:
             if len(self._vectors) + len(new) > _KEPT_WORDS:  # start again, keeping only this call's words

@@ -168,7 +168,7 @@ class QuestionProfile:
 
     @cached_property
     def focus(self) -> tuple[tuple[str, str], ...]:
-        """The asked part's words the answer turns on, each with its stem. Not its names (`names_missing` checks
+        """The asked sentence's words the answer turns on, each with its stem. Not its names (`names_missing` checks
         those), nor the word after "what / which / how many" ("What gift", "In which cities"): that names the sort
         of answer, which the passages rarely call by that word."""
         asked = _asked_sentence(self.text)

@@ -1,0 +1,26 @@
+"""The focus check on its own: which of a question's words count as met, and the word vectors it keeps."""
+
+import assistant.focus as focus
+from assistant.focus import FocusCheck
+from assistant.question import profile
+
+EVIDENCE = "Xi told Medvedev that China wants talks. Both sides discussed supplying grain to the region."
+
+
+def test_a_promise_nobody_made_is_unmet_and_a_near_word_is_met(embedder):
+    check = FocusCheck(embedder, 0.5)
+    assert check.unmet(profile("What did Xi promise Medvedev?"), EVIDENCE) == ["promise"]
+    assert check.unmet(profile("Who accused the suppliers of grain?"), EVIDENCE) == ["accused"]
+    assert check.unmet(profile("What did Xi tell Medvedev about talks?"), EVIDENCE) == []
+
+
+def test_the_word_after_which_names_the_answer_sort_and_is_not_required(embedder):
+    assert FocusCheck(embedder, 0.5).unmet(profile("Which country wants talks?"), EVIDENCE) == []
+
+
+def test_kept_vectors_stay_bounded_and_answers_stay_the_same(embedder, monkeypatch):
+    monkeypatch.setattr(focus, "_KEPT_WORDS", 8)
+    check = FocusCheck(embedder, 0.5)
+    for _ in range(2):
+        assert check.unmet(profile("What did Xi promise Medvedev?"), EVIDENCE) == ["promise"]
+    assert len(check._vectors) <= len(set(EVIDENCE.lower().split())) + 1
