@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.question import QuestionProfile, passage_terms, topic_terms
+from assistant.question import QuestionProfile, passage_terms, stems
 from index.embedding import Embedder
 
 _KEPT_WORDS = 50_000  # word vectors kept between questions (~77 MB at 384 floats); beyond that, only the call's stay
@@ -35,9 +35,10 @@ class FocusCheck:
         """The question's focus words that nothing in the evidence stands for, by stem or by meaning."""
         if self.min_similarity <= 0 or not question.focus:
             return []
-        stems = topic_terms(evidence)
-        missing = sorted(term for term, stem in question.focus if stem not in stems)
-        words = sorted(passage_terms(evidence))
+        terms = passage_terms(evidence)  # once: `topic_terms` would find them again to stem them
+        found = stems(terms)
+        missing = sorted(term for term, stem in question.focus if stem not in found)
+        words = sorted(terms)
         if not missing or not words:
             return missing
         nearest = (self._matrix(missing) @ self._matrix(words).T).max(axis=1)

@@ -116,10 +116,10 @@ def topic_terms(text: str) -> set[str]:
     """Passage terms down to Snowball's stems, for how much of a question a sentence is about: the question's "did
     the EU suspend" meets an article's "suspended". Names and options are matched on `content_terms`, where "Bills"
     must not meet "bill"."""
-    return _stems(passage_terms(text))
+    return stems(passage_terms(text))
 
 
-def _stems(terms: set[str] | frozenset[str]) -> set[str]:
+def stems(terms: set[str] | frozenset[str]) -> set[str]:
     stem = snowball().stemWord
     return {stem(term) for term in terms}
 
@@ -148,7 +148,7 @@ class QuestionProfile:
     @cached_property
     def topics(self) -> frozenset[str]:
         """The question's terms as `topic_terms` stems them, from the terms already found."""
-        return frozenset(_stems(self.terms))
+        return frozenset(stems(self.terms))
 
     @cached_property
     def measure(self) -> re.Pattern[str] | None:
