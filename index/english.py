@@ -78,7 +78,7 @@ _VERB = re.compile(
     r"|wept|withdrew|upheld|arose|(?:say|tell|meet|make|take|give|go|come|see|find|hold|lead|win|lose|begin|become"
     r"|bring|buy|build|choose|get|grow|know|keep|pay|sell|speak|write|want|need|seem|remain|look|help|expect|live"
     r"|arrive|tend|represent|oppose|reach|continue|agree|believe|think|hope|ask|include|argue|warn|urge|allow"
-    r"|provide|serve|appear|fail|try|tries|rely|relies)s?|goes|does)\b"
+    r"|provide|serve|appear|fail|try|tries|rely|relies)s?|goes)\b"
     r"|\b[a-z]{2,}ed\b"  # "stated", "agreed": past tense (and participles, which rarely stand without a verb)
     r"|\b(?:[Ii]|[Hh]e|[Ss]he|[Ii]t|[Tt]hey|[Ww]e|[Yy]ou)\s+(?:also\s+|now\s+|then\s+)?[a-z]{2,}\b"  # "they agree"
     r"|\b(?:I|[Yy]ou|[Ww]e|[Tt]hey|[Hh]e|[Ss]he|[Ii]t|[Hh]ere|[Tt]hat|[Tt]here|[Ww]ho|[Ww]hat)[’'](?:m|re|ve|ll|d|s)\b"
