@@ -1,7 +1,8 @@
 """`python -m assistant.training`: make the reader's examples, train it, ship it (`make reader` runs all three).
 
 python -m assistant.training examples QUESTIONS.jsonl --split dev --out work/dev.jsonl   # NEWSDESK_STORE_PATH
-python -m assistant.training train work/dev.jsonl work/sample.jsonl --out data/reader
+python -m assistant.training synthetic ARTICLES.jsonl.gz --out work/synthetic.jsonl
+python -m assistant.training train work/dev.jsonl work/sample.jsonl work/synthetic.jsonl --out data/reader
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     make.add_argument("--sample", action="store_true", help="ingest the bundled sample into the store first")
     make.add_argument("--earlier", action="store_true", help="also ask each question before its news (negatives)")
     make.add_argument("--out", required=True, type=Path)
+    made_up = steps.add_parser("synthetic", help="questions made from the corpus's own sentences (to 2023-06-30)")
+    made_up.add_argument("articles", nargs="+", metavar="ARTICLES", help="article files or folders, as for ingest")
+    made_up.add_argument("--out", required=True, type=Path)
     fit = steps.add_parser("train", help="fine-tune, export to int8 ONNX, check it, write the model card")
     fit.add_argument("examples", nargs="+", type=Path)
     fit.add_argument("--out", required=True, type=Path, help="folder of the shipped reader (data/reader)")
@@ -44,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.split == "test":
             parser.error("the test split is never trained on")
         return _examples(args)
+    if args.step == "synthetic":
+        return _synthetic(args)
     return _train(args)
 
 
@@ -69,6 +75,17 @@ def _examples(args: argparse.Namespace) -> int:
 
         count = write_examples(args.out, made())
     print(f"wrote {count} examples from {len(questions)} questions to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _synthetic(args: argparse.Namespace) -> int:
+    from assistant.training.synthetic import synthetic_examples
+    from index.articles import Article, load_articles
+    from index.cleaning import clean_article
+
+    articles = (clean_article(a) for a in load_articles(args.articles) if isinstance(a, Article))
+    count = write_examples(args.out, synthetic_examples(articles, random.Random(SEED)))
+    print(f"wrote {count} synthetic examples to {args.out}", file=sys.stderr)
     return 0
 
 

@@ -68,9 +68,7 @@ def train(
     scorer.train()
     done = 0
     for _ in range(epochs):
-        rng.shuffle(rows)
-        for at in range(0, len(rows), batch):
-            part = rows[at : at + batch]
+        for part in _batches(rows, batch, rng):
             feed = tokenizer([e.question for e in part], [e.sentence for e in part], padding=True,
                              truncation="only_second", max_length=MAX_TOKENS, return_tensors="pt")  # fmt: skip
             logits = scorer(feed["input_ids"], feed["attention_mask"], feed["token_type_ids"]).view(-1)
@@ -88,6 +86,18 @@ def train(
     tokenizer.save_pretrained(str(out_dir))
     scorer.body.config.save_pretrained(str(out_dir))
     return out_dir
+
+
+def _batches(rows: list[Example], batch: int, rng: random.Random, pool: int = 64) -> list[list[Example]]:
+    """Shuffled batches of similar length: rows are sorted by length within pools of `pool` batches, so a batch pads
+    to its own longest pair, not to the longest of a random mix (padding is work a 2-core step cannot spare)."""
+    rng.shuffle(rows)
+    batches = []
+    for at in range(0, len(rows), batch * pool):
+        ordered = sorted(rows[at : at + batch * pool], key=lambda e: len(e.question) + len(e.sentence))
+        batches += [ordered[i : i + batch] for i in range(0, len(ordered), batch)]
+    rng.shuffle(batches)
+    return batches
 
 
 def load_scorer(model_dir: Path) -> PairScorer:

@@ -1,0 +1,104 @@
+"""Synthetic questions from the corpus: a name or a figure of a news sentence asked for, answered by the article's
+*other* sentences that restate it (issue 26).
+
+The dev split gives ~500 questions; the corpus gives thousands of facts. A fact the article states twice (headline
+and lead, lead and body) is a question with a paraphrased answer: the question is one sentence with its name or
+figure turned into a wh-word; the positives are the article's other sentences that hold that name or figure and share
+at least `MIN_SHARED` (and a third) of the question's words; the negatives are the sentences sharing most of its
+words without it: on-topic lines that do not answer, which is what the heuristic reader confuses. The sentence the
+question was made from is never an example (it would teach copying). Only articles published up to `CUTOFF` are read.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from assistant.question import content_terms
+from assistant.training.examples import Example
+from index.articles import Article
+from index.chunking import sentence_spans
+from index.english import has_a_verb
+
+CUTOFF = date(2023, 6, 30)  # issue 26: training data from the corpus ends with the H1 questions' last day
+MIN_SHARED = 3  # question words a positive shares besides the answer (and a third of them): it restates the fact
+MAX_QUESTIONS = 2  # per article, so no long article dominates
+MAX_NEGATIVES = 4
+_CHARS = (50, 300)  # sentences outside this are captions, datelines or run-ons
+
+_MONEY = re.compile(r"(?:[$£€]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m)\b)?|\d[\d,.]*\s(?:million|billion)"
+                    r"\s(?:dollars|pounds|euros))")  # fmt: skip
+_PERCENT = re.compile(r"\d[\d,.]*\s?(?:%|percent\b|per cent\b)")
+_COUNT = re.compile(r"(?<![\w.,$£€-])(?!(?:19|20)\d\d\b)\d[\d,]*\d(?:\.\d+)?(?:\s(?:million|billion))?(?=\s[a-z])"
+                    r"(?!\s[ap]\.m)")  # fmt: skip
+_NAME = re.compile(r"(?<![\w’'-])[A-Z][a-z]+(?:\s(?:of\s|the\s|de\s)?[A-Z][a-z]+)+(?![\w’'-])")
+_CAPTION = re.compile(r"\w/\w|^[A-Z][\w .,'-]{0,40}(?:\s[-–—]|:)\s")  # photo credits, "City:" and "CITY —" datelines
+_NOT_A_NAME = re.compile(r"^(?:The|A|An|In|On|At|But|And|If|When|As|After|Before|This|That|Monday|Tuesday|Wednesday"
+                         r"|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|August"
+                         r"|September|October|November|December)\b")  # fmt: skip
+
+
+def synthetic_examples(articles: Iterable[Article], rng: random.Random) -> Iterator[Example]:
+    for article in articles:
+        if article.published is None or article.published > CUTOFF:
+            continue
+        sentences = _sentences(article)
+        terms = [content_terms(text) for text in sentences]
+        facts = [(i, span, wh) for i, text in enumerate(sentences) for span, wh in _answers(text)]
+        rng.shuffle(facts)
+        asked = 0
+        for index, span, wh in facts:
+            made = _examples(article.id, sentences, terms, index, span, wh)
+            if made:
+                yield from made
+                asked += 1
+            if asked == MAX_QUESTIONS:
+                break
+
+
+def _sentences(article: Article) -> list[str]:
+    found = [article.title.strip()] if article.title.strip() else []
+    for start, end in sentence_spans(article.text):
+        text = " ".join(article.text[start:end].split())
+        if _CHARS[0] <= len(text) <= _CHARS[1] and has_a_verb(text) and not _CAPTION.search(text):
+            found.append(text)
+    return list(dict.fromkeys(found))
+
+
+def _answers(sentence: str) -> Iterator[tuple[tuple[int, int], str]]:
+    """(where the answer is, the wh-words replacing it) for each name and figure the sentence holds."""
+    for pattern, wh in ((_MONEY, "how much"), (_PERCENT, "what percentage"), (_COUNT, "how many")):
+        for match in pattern.finditer(sentence):
+            yield match.span(), wh
+    for match in _NAME.finditer(sentence):
+        if not _NOT_A_NAME.match(match.group()):
+            yield match.span(), "who or what"
+
+
+def _examples(
+    source: str, sentences: list[str], terms: list[set[str]], index: int, span: tuple[int, int], wh: str
+) -> list[Example]:
+    made_from = sentences[index]
+    start, end = span
+    question = (made_from[:start] + wh + made_from[end:]).rstrip(" .") + "?"
+    asked = content_terms(question)
+    holds = re.compile(rf"(?<![\w.,]){re.escape(made_from[start:end].strip())}(?![\w]|[.,]\d)", re.IGNORECASE)
+    positives, others = [], []
+    for i, text in enumerate(sentences):
+        if i == index:
+            continue
+        shared = len(asked & terms[i])
+        if holds.search(text):
+            if shared >= max(MIN_SHARED, len(asked) / 3):
+                positives.append(text)
+        elif shared:
+            others.append((shared, text))
+    if not positives or not others:
+        return []
+    others.sort(key=lambda pair: pair[0], reverse=True)
+    tag = f"synthetic:{source}#{index}"
+    return [Example(question, positives[0], 1.0, tag)] + [
+        Example(question, text, 0.0, tag) for _, text in others[:MAX_NEGATIVES]
+    ]
