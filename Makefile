@@ -52,8 +52,9 @@ reader: install
 		$(RTQA)/questions-2023H1.jsonl --split dev --earlier --out $(READER_WORK)/dev.jsonl
 	NEWSDESK_STORE_PATH=$(READER_WORK)/sample-store NEWSDESK_READER_WEIGHT=0 $(BIN)/python -m assistant.training \
 		examples $(CALIBRATION) --sample --out $(READER_WORK)/sample.jsonl
+	$(BIN)/python -m assistant.training synthetic $(RTQA)/articles-2023.jsonl.gz --out $(READER_WORK)/synthetic.jsonl
 	$(BIN)/python -m assistant.training train $(READER_WORK)/dev.jsonl $(READER_WORK)/sample.jsonl \
-		--out data/reader --work $(READER_WORK)/model
+		$(READER_WORK)/synthetic.jsonl --out data/reader --work $(READER_WORK)/model
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

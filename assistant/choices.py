@@ -39,6 +39,7 @@ class Choice:
     score: float
     support: Candidate | None  # the best answer sentence naming the chosen option, if any does
     evidence: tuple[Hit, ...] = ()  # the question's passages fused with each option's own, as many as `hits`
+    signals: tuple[tuple[float, ...], ...] = ()  # per signal, each option's raw value: what bench/choices.py replays
 
     def to_dict(self, choices: Sequence[str]) -> dict:
         """The JSON of `ask --json --choice` and of /api/ask with `choices`: the option and its citation, if any."""
@@ -91,20 +92,23 @@ def answer_choices(
         best_scores,
         _naming_closeness(answerer, question, choices, asked, [[*hits, *found] for found in read]),
     ]
+    if answerer.reading is not None:
+        signals.append(_read_naming(answerer, question, choices, asked, [[*hits, *found] for found in read]))
     totals = [sum(values) for values in zip(*(_scaled(s) for s in signals), strict=True)]
+    kept = tuple(tuple(s) for s in signals)
     evidence = tuple(retriever.merge([hits, *read], len(hits)))
     roles = [option_role(option) for option in choices]
     own = [i for i, role in enumerate(roles) if role == "own"] or list(range(len(choices)))
     if asks_for_exception(question):  # the least-backed option; no sentence can cite an absence
         best = min(own, key=lambda i: totals[i])
-        return Choice(best, totals[best], None, evidence)
+        return Choice(best, totals[best], None, evidence, kept)
     if "all" in roles and len(own) > 1:  # "All of the above" is right when one sentence names every other option
         listing = _naming_in(" ".join(choices[i] for i in own), asked, [*hits, *(h for found in read for h in found)])
         if listing is not None and listing.score > 0:
-            return Choice(roles.index("all"), max(totals), listing, evidence)
+            return Choice(roles.index("all"), max(totals), listing, evidence, kept)
     best = max(own, key=lambda i: totals[i])  # "All/None of the above" hold no words to find: never chosen on them
     cited = _naming(choices[best], candidates) or _naming_in(choices[best], asked, [*hits, *read[best]])
-    return Choice(best, totals[best], cited, evidence)
+    return Choice(best, totals[best], cited, evidence, kept)
 
 
 def _sentence_terms(hits: Sequence[Hit]) -> list[tuple[int, set[str]]]:
@@ -180,6 +184,18 @@ def _naming_closeness(
         scores = [sum(a * b for a, b in zip(asked_vector, next(rest), strict=True)) for _ in group]
         closeness.append(max(scores, default=0.0))
     return closeness
+
+
+def _read_naming(
+    answerer: ExtractiveAnswerer, question: str, choices: Sequence[str], asked: set[str], passages: list[list[Hit]]
+) -> list[float]:
+    """(6) The trained reader's probability that the best sentence naming each option answers the question: the one
+    signal that reads question and sentence together, so it can tell "X was elected" from "X lost to Y"."""
+    assert answerer.reading is not None
+    named = _named(choices, asked, passages)
+    texts = [t for group in named for t in group]
+    scores = iter(answerer.reading.reader.scores(question, texts) if texts else [])
+    return [max((next(scores) for _ in group), default=0.0) for group in named]
 
 
 def _named(choices: Sequence[str], asked: set[str], passages: list[list[Hit]]) -> list[list[str]]:

@@ -40,6 +40,11 @@ def main() -> int:
     parser.add_argument("--sweep", default="0.05:0.95:0.05", metavar="FROM:TO:STEP", help="thresholds tried")
     parser.add_argument("--split", choices=sorted(SPLITS), help="only the questions asked in it")
     parser.add_argument(
+        "--reader",
+        action="store_true",
+        help="sweep NEWSDESK_READER_MIN_EVIDENCE: the trained reader's probability is the evidence (reader on)",
+    )
+    parser.add_argument(
         "--corpus-ids",
         type=Path,
         help="articles file: RealTimeQA questions with no pool article in it count as should-abstain",
@@ -49,7 +54,11 @@ def main() -> int:
         os.environ.setdefault(key, value)
     corpus = {a.id for a in load_articles([args.corpus_ids]) if isinstance(a, Article)} if args.corpus_ids else None
     rows = []  # (evidence, should_abstain, correct)
-    with Runtime(Settings(store_path=args.store, min_evidence=0.0, reader_min_evidence=0.0)) as runtime:
+    # With --reader, a bar just above 0 makes abstention compare the reader's probability (answer.Reading), and no
+    # sentence is held back by it.
+    bar = {"reader_weight": max(1.0, Settings().reader_weight), "reader_min_evidence": 1e-9} if args.reader else {}
+    settings = Settings(store_path=args.store, min_evidence=0.0, **({"reader_min_evidence": 0.0} | bar))
+    with Runtime(settings) as runtime:
         for path in args.questions:
             questions = load_questions(path).questions
             for question in in_split(questions, args.split) if args.split else questions:

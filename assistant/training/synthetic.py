@@ -58,6 +58,13 @@ def synthetic_examples(articles: Iterable[Article], rng: random.Random) -> Itera
                 break
 
 
+def some_questions(examples: list[Example], count: int, rng: random.Random) -> list[Example]:
+    """`count` questions drawn at random from the whole half year, each with all its examples."""
+    sources = list(dict.fromkeys(e.source for e in examples))
+    kept = set(rng.sample(sources, min(count, len(sources))))
+    return [e for e in examples if e.source in kept]
+
+
 def _sentences(article: Article) -> list[str]:
     found = [article.title.strip()] if article.title.strip() else []
     for start, end in sentence_spans(article.text):
