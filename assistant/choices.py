@@ -92,8 +92,6 @@ def answer_choices(
         best_scores,
         _naming_closeness(answerer, question, choices, asked, [[*hits, *found] for found in read]),
     ]
-    if answerer.reading is not None:
-        signals.append(_read_naming(answerer, question, choices, asked, [[*hits, *found] for found in read]))
     totals = [sum(values) for values in zip(*(_scaled(s) for s in signals), strict=True)]
     kept = tuple(tuple(s) for s in signals)
     evidence = tuple(retriever.merge([hits, *read], len(hits)))
@@ -184,18 +182,6 @@ def _naming_closeness(
         scores = [sum(a * b for a, b in zip(asked_vector, next(rest), strict=True)) for _ in group]
         closeness.append(max(scores, default=0.0))
     return closeness
-
-
-def _read_naming(
-    answerer: ExtractiveAnswerer, question: str, choices: Sequence[str], asked: set[str], passages: list[list[Hit]]
-) -> list[float]:
-    """(6) The trained reader's probability that the best sentence naming each option answers the question: the one
-    signal that reads question and sentence together, so it can tell "X was elected" from "X lost to Y"."""
-    assert answerer.reading is not None
-    named = _named(choices, asked, passages)
-    texts = [t for group in named for t in group]
-    scores = iter(answerer.reading.reader.scores(question, texts) if texts else [])
-    return [max((next(scores) for _ in group), default=0.0) for group in named]
 
 
 def _named(choices: Sequence[str], asked: set[str], passages: list[list[Hit]]) -> list[list[str]]:

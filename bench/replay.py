@@ -1,13 +1,16 @@
-"""Record the multiple-choice reader's signals once, then replay weightings of them without answering again.
+"""Record once what the heuristics and the trained reader say about each question, then replay weightings of them
+without answering again (issue 26: a weighting is chosen on `dev`, then checked once on `test`).
 
-    python bench/choices.py record --store DIR --split dev QUESTIONS.jsonl --out runs/signals-dev.jsonl
-    python bench/choices.py replay runs/signals-dev.jsonl
+    NEWSDESK_READER_WEIGHT=1 python bench/replay.py record --store DIR --split dev QUESTIONS.jsonl --out runs/dev.jsonl
+    python bench/replay.py replay runs/dev.jsonl
 
-`record` asks each question as `newsdesk eval --as-of-question-date` does and writes, per question, every signal's
-raw value for each option (`Choice.signals`; the sixth is the trained reader's when it is on). `replay` sums the
-signals, each scaled to its best option, under several weightings and prints the accuracy of each: a weighting is
-chosen on `dev` and then checked once on `test` (issue 26). Exception questions take the least-backed option and an
-"All of the above" the run chose stays chosen, as in `assistant/choices.py`.
+`record` asks each question as `newsdesk eval --as-of-question-date` does and writes, per question, every
+multiple-choice signal's raw value for each option (`Choice.signals`) and,
+for the answer sentences, each one's heuristic score, the reader's probability and whether it holds the gold answer.
+`replay` prints the multiple-choice accuracy of several weightings (signals scaled to their best option, summed;
+exception questions take the least-backed option, an "All of the above" the run chose stays chosen, as in
+`assistant/choices.py`) and how often the best sentence holds the answer at several reader weights (the answer's
+lead, before abstention and followers).
 """
 
 from __future__ import annotations
@@ -21,21 +24,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from assistant.answer import asked_of  # noqa: E402
 from assistant.config import Settings  # noqa: E402
+from assistant.evaluation.metrics import expected_in  # noqa: E402
 from assistant.evaluation.questions import load_questions  # noqa: E402
 from assistant.evaluation.splits import SPLITS, in_split  # noqa: E402
 from assistant.question import asks_for_exception, option_role  # noqa: E402
 from assistant.runtime import Runtime  # noqa: E402
 from index.embedding import OFFLINE_ENV  # noqa: E402
 
-SIGNALS = ("support", "closeness", "conditioned", "best_bm25", "naming_closeness", "reader")
-WEIGHTINGS: dict[str, tuple[float, ...]] = {
-    "five signals (no reader)": (1, 1, 1, 1, 1, 0),
-    "six, equal": (1, 1, 1, 1, 1, 1),
-    "six, reader x2": (1, 1, 1, 1, 1, 2),
-    "six, reader x3": (1, 1, 1, 1, 1, 3),
-    "reader instead of naming closeness": (1, 1, 1, 1, 0, 1),
-    "reader alone": (0, 0, 0, 0, 0, 1),
+SENTENCES = 16  # answer sentences recorded per question, best heuristic score first
+READER_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+SIGNALS = ("support", "closeness", "conditioned", "best_bm25", "naming_closeness")
+# The five signals equal (what assistant/choices.py does), then each left out in turn: what each one adds.
+WEIGHTINGS: dict[str, tuple[float, ...]] = {"five signals, equal": (1, 1, 1, 1, 1)} | {
+    f"without {name}": tuple(float(i != left) for i in range(len(SIGNALS))) for left, name in enumerate(SIGNALS)
 }
 
 
@@ -61,7 +64,11 @@ def _record(store: Path, split: str, path: Path, out: Path) -> int:
     questions = [q for q in in_split(load_questions(path).questions, split) if q.choices]
     with Runtime(Settings(store_path=store)) as runtime, open(out, "w", encoding="utf-8") as written:
         for number, question in enumerate(questions, start=1):
-            _, choice = runtime.assistant.choose(question.question, question.choices, question.asked_on, (), 10)
+            answer, choice = runtime.assistant.choose(question.question, question.choices, question.asked_on, (), 10)
+            read = answer.passages[: runtime.settings.top_k]
+            answerer = runtime.assistant.answerer
+            candidates = answerer.score(asked_of(answer.read_as, " ".join(h.text for h in read)), read)
+            by_heuristic = sorted(candidates, key=lambda c: c.score if c.heuristic is None else c.heuristic)
             row = {
                 "id": question.id,
                 "answer": question.answer_index,
@@ -69,6 +76,10 @@ def _record(store: Path, split: str, path: Path, out: Path) -> int:
                 "exception": asks_for_exception(question.question),
                 "roles": [option_role(option) for option in question.choices],
                 "signals": choice.signals,
+                "sentences": [
+                    [c.score if c.heuristic is None else c.heuristic, c.reading, expected_in(question, c.text)]
+                    for c in reversed(by_heuristic[-SENTENCES:])
+                ],
             }
             written.write(json.dumps(row) + "\n")
             if number % 50 == 0:
@@ -80,10 +91,12 @@ def _replay(path: Path) -> int:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     print(f"{len(rows)} questions; the run itself: {sum(r['chosen'] == r['answer'] for r in rows) / len(rows):.1%}")
     for name, weights in WEIGHTINGS.items():
-        if weights[5] and len(rows[0]["signals"]) < len(SIGNALS):
-            continue  # recorded without the reader
         right = sum(_pick(row, weights) == row["answer"] for row in rows)
         print(f"{name:40s} {right / len(rows):6.1%}  ({right})")
+    with_reader = [r for r in rows if r["sentences"] and r["sentences"][0][1] is not None]
+    for weight in READER_WEIGHTS if with_reader else ():
+        holds = sum(max(r["sentences"], key=lambda s: s[0] + weight * s[1])[2] for r in with_reader)
+        print(f"answer's lead holds the gold, reader weight {weight:4.2f}: {holds / len(with_reader):6.1%}  ({holds})")
     return 0
 
 
