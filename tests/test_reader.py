@@ -1,6 +1,6 @@
-"""The trained reader (issue 26): a built file is the one its checksum names, it changes which sentence answers where
-the heuristics pick the sentence that merely names the subject, and without it the answerer works and says so.
-It is not shipped yet (it gained nothing on the test split), so the first two run where `make reader` has built it."""
+"""The trained reader (issue 26): a built file is the one its checksum names, it ranks the sentence that answers above
+the one that merely names the subject, and without it the answerer works and says so. It is not shipped (it has not
+gained on the test split: docs/quality.md), so the first two run where `make reader` has built it."""
 
 from __future__ import annotations
 
@@ -63,10 +63,15 @@ def _first_sentence(folder, embedder, **settings) -> str:
 
 
 @needs_reader
-def test_the_cost_question_is_answered_by_the_cost_sentence_only_with_the_reader(tram_folder, embedder):
+def test_the_reader_prefers_the_cost_sentence_and_keeps_it_as_the_answer(tram_folder, embedder):
+    """Since the cost gate (question.py: "What will X cost?" needs an amount) the heuristics alone answer this one
+    (tests/test_answers.py); the reader must rank the cost sentence above the one naming the line, and not undo it."""
+    reader = load_reader(Settings().reader_model, Settings().reader_sha256)
+    assert reader is not None
+    naming = "The new tram line will connect the harbour with the university district and run every six minutes."
+    cost, other = reader.scores("What will the new tram line cost?", [COST, naming])
+    assert cost > other
     assert _first_sentence(tram_folder, embedder, reader_weight=1.0) == COST
-    without = _first_sentence(tram_folder, embedder, reader_weight=0.0)
-    assert without != COST and "tram line" in without  # the heuristics' pick names the subject, not its cost
 
 
 def test_without_the_reader_file_answers_still_come_and_the_log_says_so(tmp_path, embedder, caplog):
