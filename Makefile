@@ -40,8 +40,9 @@ bench: install-bench
 	$(BIN)/python bench/cold_start.py
 
 # The trained reader (issue 26), rebuilt from scratch: a full-2023 store, its examples from the dev split (Jan-Apr
-# questions, as of each one's date) and the sample's calibration sets, then training and the int8 export. About 1 h
-# on 2 cores. Writes data/reader/reader-int8.onnx and training.json; put its sha256 in assistant/reader.py.
+# questions, as of each one's date), the sample's calibration sets and synthetic questions from the Jan-Jun articles,
+# then training and the int8 export. About 1 h 10 min on 2 cores (ingest ~16, examples ~6, synthetic ~5, training
+# ~20). Writes data/reader/reader-int8.onnx and training.json; put its sha256 in assistant/reader.py.
 RTQA ?= ../shared/benchmarks/realtimeqa
 READER_WORK ?= runs/reader
 CALIBRATION := $(addprefix data/calibration/sample-,fresh.jsonl fresh2.jsonl kinds.jsonl lists.jsonl more.jsonl questions.jsonl)

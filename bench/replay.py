@@ -15,7 +15,6 @@ lead, before abstention and followers).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -27,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.answer import asked_of  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.evaluation.metrics import expected_in  # noqa: E402
-from assistant.evaluation.questions import load_questions  # noqa: E402
-from assistant.evaluation.splits import SPLITS, in_split  # noqa: E402
+from assistant.evaluation.questions import EvalQuestion  # noqa: E402
 from assistant.question import asks_for_exception, option_role  # noqa: E402
 from assistant.runtime import Runtime  # noqa: E402
+from bench.recording import record_and_replay, recorded_questions  # noqa: E402
 from index.embedding import OFFLINE_ENV  # noqa: E402
 
 SENTENCES = 16  # answer sentences recorded per question, best heuristic score first
@@ -43,25 +42,17 @@ WEIGHTINGS: dict[str, tuple[float, ...]] = {"five signals, equal": (1, 1, 1, 1, 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    steps = parser.add_subparsers(dest="step", required=True)
-    record = steps.add_parser("record")
-    record.add_argument("--store", type=Path, required=True)
-    record.add_argument("--split", choices=sorted(SPLITS), required=True)
-    record.add_argument("questions", type=Path)
-    record.add_argument("--out", type=Path, required=True)
-    replay = steps.add_parser("replay")
-    replay.add_argument("signals", type=Path)
+    parser, _ = record_and_replay(__doc__ or "", "signals")
     args = parser.parse_args()
     if args.step == "record":
-        return _record(args.store, args.split, args.questions, args.out)
+        return _record(args.store, recorded_questions(args), args.out)
     return _replay(args.signals)
 
 
-def _record(store: Path, split: str, path: Path, out: Path) -> int:
+def _record(store: Path, questions: list[EvalQuestion], out: Path) -> int:
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
-    questions = [q for q in in_split(load_questions(path).questions, split) if q.choices]
+    questions = [q for q in questions if q.choices]
     with Runtime(Settings(store_path=store)) as runtime, open(out, "w", encoding="utf-8") as written:
         for number, question in enumerate(questions, start=1):
             answer, choice = runtime.assistant.choose(question.question, question.choices, question.asked_on, (), 10)

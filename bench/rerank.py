@@ -19,17 +19,15 @@ import json
 import os
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.config import Settings  # noqa: E402
 from assistant.evaluation.metrics import expected_in  # noqa: E402
-from assistant.evaluation.questions import load_questions  # noqa: E402
-from assistant.evaluation.splits import SPLITS, in_split  # noqa: E402
 from assistant.reader import load_reader  # noqa: E402
 from assistant.runtime import Runtime  # noqa: E402
+from bench.recording import record_and_replay, recorded_questions  # noqa: E402
 from index.articles import Article, load_articles  # noqa: E402
 from index.embedding import OFFLINE_ENV  # noqa: E402
 
@@ -38,17 +36,8 @@ WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    steps = parser.add_subparsers(dest="step", required=True)
-    record = steps.add_parser("record")
-    record.add_argument("--store", type=Path, required=True)
-    record.add_argument("--split", choices=sorted(SPLITS), required=True)
+    parser, record = record_and_replay(__doc__ or "", "scores")
     record.add_argument("--corpus-ids", type=Path, required=True, help="the articles file the store was built from")
-    record.add_argument("--since", type=date.fromisoformat, help="only questions asked from this day (YYYY-MM-DD)")
-    record.add_argument("questions", type=Path)
-    record.add_argument("--out", type=Path, required=True)
-    replay = steps.add_parser("replay")
-    replay.add_argument("scores", type=Path)
     args = parser.parse_args()
     if args.step == "record":
         return _record(args)
@@ -63,8 +52,7 @@ def _record(args: argparse.Namespace) -> int:
     reader = load_reader(settings.reader_model, settings.reader_sha256)
     if reader is None:
         raise SystemExit(f"no reader at {settings.reader_model}: run `make reader` first")
-    questions = in_split(load_questions(args.questions).questions, args.split)
-    questions = [q for q in questions if args.since is None or (q.asked_on and q.asked_on >= args.since)]
+    questions = recorded_questions(args)
     spent = 0.0
     with Runtime(settings) as runtime, open(args.out, "w", encoding="utf-8") as written:
         for number, question in enumerate(questions, start=1):

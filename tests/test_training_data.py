@@ -11,13 +11,14 @@ from datetime import date
 from assistant.training.synthetic import synthetic_examples
 from index.articles import Article
 
+APPROVED = "The council of Eskerwyn approved the harbour tram line on Tuesday, at a cost of $300 million."
+RESTATED = "The harbour tram line approved by the council of Eskerwyn will cost $300 million, officials said."
 HARBOUR = Article(
     id="harbour",
     title="Harbour city approves tram line",
     published=date(2023, 3, 2),
     text=(
-        "The council of Eskerwyn approved the harbour tram line on Tuesday, at a cost of $300 million.\n\n"
-        "The harbour tram line approved by the council of Eskerwyn will cost $300 million, officials said.\n\n"
+        f"{APPROVED}\n\n{RESTATED}\n\n"
         "The council of Eskerwyn also debated the cost of the harbour tram line on Tuesday and approved its route.\n\n"
         "Photo: Anna Li/Eskerwyn Post The council of Eskerwyn meets on Tuesday.\n\n"
         "Opponents in Eskerwyn said buses along the harbour would have been cheaper than a tram line."
@@ -48,14 +49,6 @@ def test_articles_after_the_h1_questions_give_nothing():
 
 def test_a_question_whose_negatives_all_share_fewer_words_than_its_positive_is_left_out():
     """Otherwise "shares most words" would be the label, which is what the heuristics already score."""
-    easy = Article(
-        id="easy",
-        title="Eskerwyn news",
-        published=date(2023, 3, 2),
-        text=(
-            "The council of Eskerwyn approved the harbour tram line on Tuesday, at a cost of $300 million.\n\n"
-            "The harbour tram line approved by the council of Eskerwyn will cost $300 million, officials said.\n\n"
-            "Opponents in Eskerwyn said buses would have been cheaper."
-        ),
-    )
+    text = f"{APPROVED}\n\n{RESTATED}\n\nOpponents in Eskerwyn said buses would have been cheaper."
+    easy = Article("easy", "Eskerwyn news", text, published=date(2023, 3, 2))
     assert [e for e in synthetic_examples([easy], random.Random(0)) if "how much" in e.question] == []

@@ -29,3 +29,9 @@ def in_split(questions: Sequence[Q], split: str) -> list[Q]:
     """A question without a date belongs to no split."""
     first, last = SPLITS[split]
     return [q for q in questions if q.asked_on is not None and first <= q.asked_on <= last]
+
+
+def asked_since(questions: Sequence[Q], day: date | None) -> list[Q]:
+    """The questions asked on `day` or later (all of them for None): April's dev questions were held out of the
+    reader's training, so its dev figures are read on them."""
+    return [q for q in questions if day is None or (q.asked_on is not None and q.asked_on >= day)]
