@@ -39,7 +39,7 @@ class Choice:
     score: float
     support: Candidate | None  # the best answer sentence naming the chosen option, if any does
     evidence: tuple[Hit, ...] = ()  # the question's passages fused with each option's own, as many as `hits`
-    signals: tuple[tuple[float, ...], ...] = ()  # per signal, each option's raw value: what bench/choices.py replays
+    signals: tuple[tuple[float, ...], ...] = ()  # per signal, each option's raw value: what bench/replay.py replays
 
     def to_dict(self, choices: Sequence[str]) -> dict:
         """The JSON of `ask --json --choice` and of /api/ask with `choices`: the option and its citation, if any."""
