@@ -69,7 +69,7 @@ def _record(args: argparse.Namespace) -> int:
                         "holds": expected_in(question, h.text),
                         "score": h.score,
                         "reader": p,
-                    }  # fmt: skip
+                    }
                     for h, p in zip(hits, whole, strict=True)
                 ],
             }
