@@ -112,6 +112,11 @@ class Reading:
     reader: Reader
     weight: float
     min_evidence: float
+    option_weight: float = 0.0  # its share of a multiple-choice pick (assistant/choices.py)
+
+    @property
+    def ranks_sentences(self) -> bool:
+        return self.weight > 0 or self.min_evidence > 0
 
 
 class ExtractiveAnswerer:
@@ -198,7 +203,7 @@ class ExtractiveAnswerer:
         vectors = self.embedder.embed_sentences([asked.text] + [row[5] for row in cheap])
         query = vectors[0]
         readings: list[float | None] = [None] * len(cheap)
-        if self.reading is not None:
+        if self.reading is not None and self.reading.ranks_sentences:
             readings = list(self.reading.reader.scores(asked.text, [row[4] for row in cheap]))
         weight = self.reading.weight if self.reading is not None else 0.0
         scored = []

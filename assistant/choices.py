@@ -23,6 +23,7 @@ from datetime import date
 from assistant.answer import ExtractiveAnswerer, asked_of
 from assistant.candidates import Candidate
 from assistant.question import asks_for_exception, content_terms, normalise, option_role
+from assistant.reader import Reader
 from assistant.retrieval import Retriever
 from index.chunking import sentence_spans
 from index.store import Hit
@@ -31,6 +32,11 @@ _SENTENCES_COMPARED = 16
 _RANK_DECAY = 0.3  # a sentence in the passage ranked r counts 1 / (1 + 0.3 r)
 _OPTION_PASSAGES = 5  # BM25 passages read per option
 _NAMING_COMPARED = 6  # naming sentences embedded per option, the most question words first
+# What the reader's multiple-choice input says of a sentence's age against the question's day: the quiz asks about
+# the week's news, and an older sentence naming a wrong option was the commonest miss (docs/quality.md). Part of the
+# trained reader's input format: changing these means running `make reader` again.
+_AGES = ((8, "This week:"), (32, "Weeks earlier:"), (366, "Months earlier:"))
+_OLDER = "Years earlier:"
 
 
 @dataclass(frozen=True)
@@ -85,14 +91,21 @@ def answer_choices(
             sum(_coverage(terms, content_terms(f"{h.title} {h.text}")) / (r + 1) for r, h in enumerate(found))
         )
         best_scores.append(found[0].score if found else 0.0)
+    named = naming_evidence(choices, asked, [[*hits, *found] for found in read])
     signals = [
         support,
         _closeness(answerer, question, choices, candidates),
         conditioned,
         best_scores,
-        _naming_closeness(answerer, question, choices, asked, [[*hits, *found] for found in read]),
+        _naming_closeness(answerer, question, choices, named),
     ]
-    totals = [sum(values) for values in zip(*(_scaled(s) for s in signals), strict=True)]
+    weights = [1.0] * len(signals)
+    reading = answerer.reading
+    if reading is not None and reading.option_weight > 0:
+        signals.append(_verified(reading.reader, question, choices, named, as_of))
+        weights.append(reading.option_weight)
+    scaled = [[w * v for v in _scaled(s)] for w, s in zip(weights, signals, strict=True)]
+    totals = [sum(values) for values in zip(*scaled, strict=True)]
     kept = tuple(tuple(s) for s in signals)
     evidence = tuple(retriever.merge([hits, *read], len(hits)))
     roles = [option_role(option) for option in choices]
@@ -167,12 +180,11 @@ def _closeness(
 
 
 def _naming_closeness(
-    answerer: ExtractiveAnswerer, question: str, choices: Sequence[str], asked: set[str], passages: list[list[Hit]]
+    answerer: ExtractiveAnswerer, question: str, choices: Sequence[str], named: list[list[tuple[Hit, str]]]
 ) -> list[float]:
     """How close in meaning to the question the sentences naming each option are (its best one): a sentence that
     names the option *and* says what the question asks about, where (1) only counts shared words."""
-    named = _named(choices, asked, passages)
-    texts = [t for group in named for t in group]
+    texts = [t for group in named for _, t in group]
     if not texts:
         return [0.0] * len(choices)
     vectors = answerer.embedder.embed_sentences([question, *texts])
@@ -184,16 +196,45 @@ def _naming_closeness(
     return closeness
 
 
-def _named(choices: Sequence[str], asked: set[str], passages: list[list[Hit]]) -> list[list[str]]:
-    """Per option, the sentences of its passages naming it, those sharing most words with the question first."""
+def naming_evidence(choices: Sequence[str], asked: set[str], passages: list[list[Hit]]) -> list[list[tuple[Hit, str]]]:
+    """Per option, (passage, sentence) for the sentences of its passages naming it, those sharing most words with the
+    question first (a sentence two passages hold counts once, from the first)."""
     named = []
     for option, read in zip(choices, passages, strict=True):
-        found = {
-            hit.text[start:end]: _share(asked, bag)
-            for hit, start, end, bag in _naming_sentences(_option_words(option), read)
-        }
-        named.append(sorted(found, key=found.get, reverse=True)[:_NAMING_COMPARED])
+        found: dict[str, tuple[float, Hit]] = {}
+        for hit, start, end, bag in _naming_sentences(_option_words(option), read):
+            found.setdefault(hit.text[start:end], (_share(asked, bag), hit))
+        ranked = sorted(found, key=lambda text: found[text][0], reverse=True)[:_NAMING_COMPARED]
+        named.append([(found[text][1], text) for text in ranked])
     return named
+
+
+def claim(question: str, option: str) -> str:
+    """The reader's multiple-choice question: the question with the option read as its answer."""
+    return f"{question} {option}"
+
+
+def dated(sentence: str, published: date | None, as_of: date | None) -> str:
+    """The sentence as the reader reads it for a multiple-choice question: after how old it is on the question's
+    day, when both days are known (a question without a day reads sentences bare, as training sometimes shows it)."""
+    if published is None or as_of is None:
+        return sentence
+    days = (as_of - published).days
+    age = next((words for bound, words in _AGES if days < bound), _OLDER)
+    return f"{age} {sentence}"
+
+
+def _verified(
+    reader: Reader, question: str, choices: Sequence[str], named: list[list[tuple[Hit, str]]], as_of: date | None
+) -> list[float]:
+    """The trained reader's best probability, over the sentences naming each option, that one answers the question
+    with that option: it reads question, option and sentence together, where the other signals count words or
+    compare embeddings made apart."""
+    found = []
+    for option, group in zip(choices, named, strict=True):
+        texts = [dated(text, hit.published, as_of) for hit, text in group]
+        found.append(max(reader.scores(claim(question, option), texts), default=0.0) if texts else 0.0)
+    return found
 
 
 def _scaled(values: Sequence[float]) -> list[float]:

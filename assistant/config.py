@@ -15,7 +15,7 @@ from pydantic_settings import (
 )
 
 from assistant.answer import MAX_QUOTE_CHARS
-from assistant.reader import READER_MIN_EVIDENCE, READER_SHA256, READER_WEIGHT
+from assistant.reader import READER_MIN_EVIDENCE, READER_OPTION_WEIGHT, READER_SHA256, READER_WEIGHT
 from assistant.retrieval import LEXICAL_WEIGHT
 from index.embedding import DEFAULT_MODEL, DEFAULT_MODEL_SHA256
 from index.query_encoder import DEFAULT_QUERY_ENCODER, DEFAULT_QUERY_ENCODER_SHA256
@@ -101,6 +101,13 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description="abstain when the reader's best probability is below this; 0 = on the heuristic score",
+    )
+    reader_option_weight: float = Field(
+        READER_OPTION_WEIGHT,
+        ge=0.0,
+        le=5.0,
+        description="the reader's share of a multiple-choice pick: how well the sentences naming each option answer"
+        " the question with it (0 = not used)",
     )
     llm_backend: Literal["none", "openai", "ollama"] = Field(
         "none", description="none = extractive answers; openai = any OpenAI-compatible server; ollama"

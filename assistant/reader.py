@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 READER_SHA256 = ""
 READER_WEIGHT = 0.0  # NEWSDESK_READER_WEIGHT=1 turns it on once `make reader` has built it
 READER_MIN_EVIDENCE = 0.0  # 0: abstain on the heuristic score; the probabilities do not separate yet (docs)
+READER_OPTION_WEIGHT = 0.0  # the reader's multiple-choice signal: "question + option" against the naming sentences
 MAX_TOKENS = 192  # question + sentence; longer sentences are cut by `max_quote_chars` before they get here
 _BATCH = 32
 

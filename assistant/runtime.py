@@ -85,16 +85,18 @@ class Runtime:
     @cached_property
     def reading(self) -> Reading | None:
         """The trained reader and how much it counts; None when it is switched off or its file is missing."""
-        if self.settings.reader_weight <= 0:
+        settings = self.settings
+        if settings.reader_weight <= 0 and settings.reader_option_weight <= 0:
             return None
-        reader = load_reader(self.settings.reader_model, self.settings.reader_sha256)
+        reader = load_reader(settings.reader_model, settings.reader_sha256)
         if reader is None:
             return None
-        return Reading(reader, self.settings.reader_weight, self.settings.reader_min_evidence)
+        return Reading(reader, settings.reader_weight, settings.reader_min_evidence, settings.reader_option_weight)
 
     def degraded(self) -> str:
         """What a user should know about a weaker answerer: the reader switched on but its file missing."""
-        if self.settings.reader_weight > 0 and self.reading is None:
+        wanted = self.settings.reader_weight > 0 or self.settings.reader_option_weight > 0
+        if wanted and self.reading is None:
             return prompts.render("reader_missing.md", path=str(self.settings.reader_model))
         return ""
 

@@ -35,10 +35,16 @@ from index.embedding import OFFLINE_ENV  # noqa: E402
 SENTENCES = 16  # answer sentences recorded per question, best heuristic score first
 READER_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 SIGNALS = ("support", "closeness", "conditioned", "best_bm25", "naming_closeness")
-# The five signals equal (what assistant/choices.py does), then each left out in turn: what each one adds.
-WEIGHTINGS: dict[str, tuple[float, ...]] = {"five signals, equal": (1, 1, 1, 1, 1)} | {
-    f"without {name}": tuple(float(i != left) for i in range(len(SIGNALS))) for left, name in enumerate(SIGNALS)
-}
+# The five signals equal (what assistant/choices.py does), then each left out in turn: what each one adds; then the
+# reader's option signal (recorded when NEWSDESK_READER_OPTION_WEIGHT > 0; record with a tiny weight such as 1e-6 so
+# the run's own picks stay the heuristics') at several weights, and alone.
+OPTION_WEIGHTS = (0.5, 1.0, 1.5, 2.0, 3.0)
+WEIGHTINGS: dict[str, tuple[float, ...]] = (
+    {"five signals, equal": (1, 1, 1, 1, 1)}
+    | {f"without {name}": tuple(float(i != left) for i in range(len(SIGNALS))) for left, name in enumerate(SIGNALS)}
+    | {f"five + reader's option signal at {w}": (1, 1, 1, 1, 1, w) for w in OPTION_WEIGHTS}
+    | {"reader's option signal alone": (0, 0, 0, 0, 0, 1)}
+)
 
 
 def main() -> int:
@@ -81,7 +87,10 @@ def _record(store: Path, questions: list[EvalQuestion], out: Path) -> int:
 def _replay(path: Path) -> int:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     print(f"{len(rows)} questions; the run itself: {sum(r['chosen'] == r['answer'] for r in rows) / len(rows):.1%}")
+    recorded = min(len(row["signals"]) for row in rows)
     for name, weights in WEIGHTINGS.items():
+        if len(weights) > recorded:
+            continue
         right = sum(_pick(row, weights) == row["answer"] for row in rows)
         print(f"{name:40s} {right / len(rows):6.1%}  ({right})")
     with_reader = [r for r in rows if r["sentences"] and r["sentences"][0][1] is not None]

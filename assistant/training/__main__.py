@@ -19,7 +19,14 @@ from assistant.config import Settings
 from assistant.evaluation.questions import EvalQuestion, load_questions
 from assistant.evaluation.splits import SPLITS, in_split
 from assistant.runtime import Runtime
-from assistant.training.examples import Example, before_the_news, examples_for, read_examples, write_examples
+from assistant.training.examples import (
+    Example,
+    before_the_news,
+    examples_for,
+    option_examples,
+    read_examples,
+    write_examples,
+)
 
 SEED = 13
 SYNTHETIC_QUESTIONS = 2400  # ~12.7k pairs; with the dev and sample pairs one epoch took 18.8 min on 2 cores
@@ -35,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     make.add_argument("--split", choices=sorted(SPLITS), help="only questions asked in it (never `test`)")
     make.add_argument("--sample", action="store_true", help="ingest the bundled sample into the store first")
     make.add_argument("--earlier", action="store_true", help="also ask each question before its news (negatives)")
+    make.add_argument("--choices", action="store_true", help="also ('question + option', sentence) pairs")
     make.add_argument("--out", required=True, type=Path)
     made_up = steps.add_parser("synthetic", help="questions made from the corpus's own sentences (to 2023-06-30)")
     made_up.add_argument("articles", nargs="+", metavar="ARTICLES", help="article files or folders, as for ingest")
@@ -70,6 +78,8 @@ def _examples(args: argparse.Namespace) -> int:
         def made() -> Iterator[Example]:
             for number, question in enumerate(questions, start=1):
                 yield from examples_for(retriever, question, question.asked_on, rng)
+                if question.choices and args.choices:
+                    yield from option_examples(retriever, question, question.asked_on, rng)
                 if question.asked_on is not None and args.earlier:
                     yield from before_the_news(retriever, question, question.asked_on, rng)
                 if number % 50 == 0:

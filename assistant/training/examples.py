@@ -15,9 +15,10 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from assistant.choices import claim, dated, naming_evidence
 from assistant.evaluation.metrics import expected_in
 from assistant.evaluation.questions import EvalQuestion
-from assistant.question import content_terms
+from assistant.question import asks_for_exception, content_terms, option_role
 from assistant.retrieval import Retriever
 from index.chunking import sentence_spans
 from index.store import Hit
@@ -29,6 +30,7 @@ MAX_NEGATIVES = 12
 MIN_CHARS = 25
 EARLIER_DAYS = 45
 EARLIER_NEGATIVES = 8
+UNDATED = 0.2  # the share of multiple-choice pairs shown without the sentence's age, as a question without a day is
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,35 @@ def examples_for(retriever: Retriever, question: EvalQuestion, as_of: date | Non
     return [Example(question.question, s, 1.0, question.id) for s in positives] + [
         Example(question.question, s, 0.0, question.id) for s in negatives
     ]
+
+
+def option_examples(
+    retriever: Retriever, question: EvalQuestion, as_of: date | None, rng: random.Random
+) -> list[Example]:
+    """("question + option", sentence) pairs, read as the multiple-choice reader reads them (`naming_evidence`): the
+    sentences naming the right option that share a word with the question are positives, those naming a wrong one
+    negatives. Exception questions ask for the option the evidence does not back: left out."""
+    if question.answer_index is None or asks_for_exception(question.question):
+        return []
+    hits = retriever.retrieve(question.question, k=PASSAGES, as_of=as_of)
+    read = [retriever.lexical_hits(f"{question.question} {o}", OPTION_PASSAGES, as_of) for o in question.choices]
+    asked = content_terms(question.question)
+    named = naming_evidence(question.choices, asked, [[*hits, *found] for found in read])
+    made = []
+    for index, (option, group) in enumerate(zip(question.choices, named, strict=True)):
+        if option_role(option) != "own":
+            continue
+        right = index == question.answer_index
+        for hit, text in group:
+            if right and not asked & content_terms(text):
+                continue
+            shown = text if rng.random() < UNDATED else dated(text, hit.published, as_of)
+            made.append(
+                Example(
+                    claim(question.question, option), " ".join(shown.split()), float(right), f"{question.id}#choices"
+                )
+            )
+    return made if any(e.label for e in made) else []
 
 
 def before_the_news(

@@ -144,7 +144,11 @@ def precision_at_1(score, examples: Sequence[Example]) -> float:
     for group in grouped.values():
         if not any(e.label for e in group):
             continue
-        values = score(group[0].question, [e.sentence for e in group])
+        values = [0.0] * len(group)  # a multiple-choice group holds one question per option: each scored as asked
+        for asked in {e.question for e in group}:
+            at = [i for i, e in enumerate(group) if e.question == asked]
+            for i, value in zip(at, score(asked, [group[i].sentence for i in at]), strict=True):
+                values[i] = value
         hits.append(group[max(range(len(group)), key=values.__getitem__)].label > 0)
     return sum(hits) / max(1, len(hits))
 

@@ -28,6 +28,7 @@ CUTOFF = date(2023, 6, 30)  # issue 26: training data from the corpus ends with 
 MIN_SHARED = 3  # question words a positive shares besides the answer (and a third of them): it restates the fact
 MAX_QUESTIONS = 2  # per article, so no long article dominates
 MAX_NEGATIVES = 4
+MAX_OPTIONS = 3  # wrong options per question as multiple choice, as a four-option quiz has
 _CHARS = (50, 300)  # sentences outside this are captions, datelines or run-ons
 
 _MONEY = re.compile(r"(?:[$£€]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m)\b)?|\d[\d,.]*\s(?:million|billion)"
@@ -61,10 +62,15 @@ def synthetic_examples(articles: Iterable[Article], rng: random.Random) -> Itera
 
 
 def some_questions(examples: list[Example], count: int, rng: random.Random) -> list[Example]:
-    """`count` questions drawn at random from the whole half year, each with all its examples."""
-    sources = list(dict.fromkeys(e.source for e in examples))
+    """`count` questions drawn at random from the whole half year, each with all its examples (its multiple-choice
+    form's too)."""
+    sources = list(dict.fromkeys(_question_of(e) for e in examples))
     kept = set(rng.sample(sources, min(count, len(sources))))
-    return [e for e in examples if e.source in kept]
+    return [e for e in examples if _question_of(e) in kept]
+
+
+def _question_of(example: Example) -> str:
+    return example.source.removesuffix("#choices")
 
 
 def _sentences(article: Article) -> list[str]:
@@ -113,6 +119,30 @@ def _examples(
     if others[0][0] < overlap:
         return []
     tag = f"synthetic:{source}#{index}"
-    return [Example(question, positive, 1.0, tag)] + [
-        Example(question, text, 0.0, tag) for _, text in others[:MAX_NEGATIVES]
-    ]
+    return (
+        [Example(question, positive, 1.0, tag)]
+        + [Example(question, text, 0.0, tag) for _, text in others[:MAX_NEGATIVES]]
+        + _as_choices(
+            question,
+            made_from[start:end].strip(),
+            positive,
+            sentences[:index] + sentences[index + 1 :],
+            wh,
+            f"{tag}#choices",
+        )  # fmt: skip
+    )
+
+
+def _as_choices(question: str, answer: str, positive: str, sentences: list[str], wh: str, tag: str) -> list[Example]:
+    """The question as multiple choice, read as `assistant/choices.py` reads an option ("question + option", a
+    sentence naming it): the answer against the positive is a positive; the article's other names or figures of the
+    same kind are the wrong options, each against a sentence naming it: the positive itself when it does (the option
+    is there, in another role), else the first that does. `sentences` leaves out the one the question was made from."""
+    kind = {"how much": _MONEY, "what percentage": _PERCENT, "how many": _COUNT}.get(wh)
+    found = [m.group() for text in sentences for m in (kind or _NAME).finditer(text)]
+    wrong = [w for w in dict.fromkeys(found) if answer.lower() not in w.lower() and w.lower() not in answer.lower()]
+    made = [Example(f"{question} {answer}", positive, 1.0, tag)]
+    for option in [w for w in wrong if kind is not None or not _NOT_A_NAME.match(w)][:MAX_OPTIONS]:
+        naming = positive if option in positive else next(t for t in sentences if option in t)
+        made.append(Example(f"{question} {option}", naming, 0.0, tag))
+    return made if len(made) > 1 else []
