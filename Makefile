@@ -40,9 +40,10 @@ bench: install-bench
 	$(BIN)/python bench/cold_start.py
 
 # The trained reader (issue 26), rebuilt from scratch: a full-2023 store, its examples from the dev split (Jan-Apr
-# questions, as of each one's date), the sample's calibration sets and synthetic questions from the Jan-Jun articles,
-# then training and the int8 export. About 1 h 10 min on 2 cores (ingest ~16, examples ~6, synthetic ~5, training
-# ~20). Writes data/reader/reader-int8.onnx and training.json; put its sha256 in assistant/reader.py.
+# questions, as of each one's date, asked as they are and with each option), the sample's calibration sets and
+# synthetic questions from the Jan-Jun articles (asked as they are and as multiple choice), then training and the
+# int8 export. About 1 h 5 min on 2 cores (ingest ~16, examples ~8, synthetic ~5, training ~31). Writes
+# data/reader/reader-int8.onnx and training.json; put its sha256 in assistant/reader.py (READER_SHA256).
 RTQA ?= ../shared/benchmarks/realtimeqa
 READER_WORK ?= runs/reader
 CALIBRATION := $(addprefix data/calibration/sample-,fresh.jsonl fresh2.jsonl kinds.jsonl lists.jsonl more.jsonl questions.jsonl)
@@ -50,7 +51,7 @@ reader: install
 	mkdir -p $(READER_WORK)
 	NEWSDESK_STORE_PATH=$(READER_WORK)/store NEWSDESK_DENSE_SCOPE=lead $(BIN)/newsdesk ingest $(RTQA)/articles-2023.jsonl.gz
 	NEWSDESK_STORE_PATH=$(READER_WORK)/store NEWSDESK_READER_WEIGHT=0 $(BIN)/python -m assistant.training examples \
-		$(RTQA)/questions-2023H1.jsonl --split dev --earlier --out $(READER_WORK)/dev.jsonl
+		$(RTQA)/questions-2023H1.jsonl --split dev --earlier --choices --out $(READER_WORK)/dev.jsonl
 	NEWSDESK_STORE_PATH=$(READER_WORK)/sample-store NEWSDESK_READER_WEIGHT=0 $(BIN)/python -m assistant.training \
 		examples $(CALIBRATION) --sample --out $(READER_WORK)/sample.jsonl
 	$(BIN)/python -m assistant.training synthetic $(RTQA)/articles-2023.jsonl.gz --out $(READER_WORK)/synthetic.jsonl

@@ -230,10 +230,14 @@ def _verified(
     """The trained reader's best probability, over the sentences naming each option, that one answers the question
     with that option: it reads question, option and sentence together, where the other signals count words or
     compare embeddings made apart."""
-    found = []
-    for option, group in zip(choices, named, strict=True):
-        texts = [dated(text, hit.published, as_of) for hit, text in group]
-        found.append(max(reader.scores(claim(question, option), texts), default=0.0) if texts else 0.0)
+    pairs = [
+        (number, (claim(question, option), dated(text, hit.published, as_of)))
+        for number, (option, group) in enumerate(zip(choices, named, strict=True))
+        for hit, text in group
+    ]
+    found = [0.0] * len(choices)
+    for (number, _), probability in zip(pairs, reader.pair_scores([pair for _, pair in pairs]), strict=True):
+        found[number] = max(found[number], probability)
     return found
 
 

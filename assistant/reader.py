@@ -23,10 +23,12 @@ log = logging.getLogger(__name__)
 
 # Empty: the file is checked against the sha256 `make reader` recorded beside it (training.json). Not shipped yet: on
 # the test split it gained nothing (docs/quality.md, "Trained reader"), so it is off by default.
-READER_SHA256 = ""
-READER_WEIGHT = 0.0  # NEWSDESK_READER_WEIGHT=1 turns it on once `make reader` has built it
+READER_SHA256 = "f60c1eff3ee0727d9b4630574889afd54e0f5df0cd7db2f87385f2072a7dea8e"
+READER_WEIGHT = 0.0  # its share of sentence ranking: measured no gain on the test split (docs/quality.md), so off
 READER_MIN_EVIDENCE = 0.0  # 0: abstain on the heuristic score; the probabilities do not separate yet (docs)
-READER_OPTION_WEIGHT = 0.0  # the reader's multiple-choice signal: "question + option" against the naming sentences
+# Its share of a multiple-choice pick ("question + option" against the sentences naming the option): chosen on the
+# April dev questions, then scored once on the test split, where it gained (docs/quality.md, third round).
+READER_OPTION_WEIGHT = 0.5
 MAX_TOKENS = 192  # question + sentence; longer sentences are cut by `max_quote_chars` before they get here
 _BATCH = 32
 
@@ -50,9 +52,14 @@ class Reader:
 
     def scores(self, question: str, sentences: Sequence[str]) -> list[float]:
         """The probability that each sentence answers the question, in the order given."""
+        return self.pair_scores([(question, s) for s in sentences])
+
+    def pair_scores(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        """The same for (question, sentence) pairs of several questions, read in shared batches (one run for a
+        multiple-choice question's options, not one per option)."""
         found: list[float] = []
-        for at in range(0, len(sentences), _BATCH):
-            found += self._run([(question, s) for s in sentences[at : at + _BATCH]])
+        for at in range(0, len(pairs), _BATCH):
+            found += self._run(list(pairs[at : at + _BATCH]))
         return found
 
     def _run(self, pairs: list[tuple[str, str]]) -> list[float]:

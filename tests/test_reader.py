@@ -1,12 +1,13 @@
-"""The trained reader (issue 26): a built file is the one its checksum names, it ranks the sentence that answers above
-the one that merely names the subject, and without it the answerer works and says so. It is not shipped (it has not
-gained on the test split: docs/quality.md), so the first two run where `make reader` has built it."""
+"""The trained reader (issue 26): the shipped file is the one its checksum names, it ranks the sentence that answers
+above the one that merely names the subject, it changes a multiple-choice pick the heuristics get wrong, and without
+it the answerer works and says so. `make reader` rebuilds it; the tests need its file (shipped in data/reader)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+from datetime import date
 
 import pytest
 
@@ -30,7 +31,7 @@ COST = "The line will open in 2026 and cost 300 million dollars."
 
 
 BUILT = Settings().reader_model.is_file()
-needs_reader = pytest.mark.skipif(not BUILT, reason="the reader is not shipped yet (not adopted): `make reader`")
+needs_reader = pytest.mark.skipif(not BUILT, reason="data/reader/reader-int8.onnx is missing: `make reader`")
 
 
 @needs_reader
@@ -83,3 +84,43 @@ def test_without_the_reader_file_answers_still_come_and_the_log_says_so(tmp_path
     assert "Kuleba" in answer.text
     assert "answering without the trained reader" in caplog.text
     assert "absent.onnx" in degraded and "make reader" in degraded  # what the page shows above the chat
+
+
+CONTEST = [
+    {
+        "doc_id": "http://127.0.0.9:9/contest-final",
+        "title": "Eskerwyn Song Contest final",
+        "publish_date": "2023/05/14",
+        "text": "The final of the song contest was held in Liverpool on Saturday night before a crowd of 11,000.\n\n"
+        "Sweden won the Eskerwyn Song Contest with a ballad sung by Loreen.\n\n"
+        "Finland came second, and the host broadcaster called the night a success.",
+    },
+    {
+        "doc_id": "http://127.0.0.9:9/contest-history",
+        "title": "A short history of the Eskerwyn Song Contest",
+        "publish_date": "2019/03/02",
+        "text": "Norway won the Eskerwyn contest in 2009 with a song played on the violin.\n\n"
+        "The Eskerwyn Song Contest was first held in 1956 in Lugano.\n\nDenmark hosted it in 2014.",
+    },
+]
+OPTIONS = ("Norway", "Sweden", "Finland", "Denmark")
+
+
+def _pick(folder, embedder, weight: float) -> tuple[str, tuple]:
+    with Runtime(Settings(store_path=folder / f"store-{weight}", reader_option_weight=weight), embedder=embedder) as rt:
+        rt.ingest([folder / "contest.jsonl"])
+        _, choice = rt.assistant.choose("Which country won the Eskerwyn Song Contest?", OPTIONS, date(2023, 5, 15))
+    return OPTIONS[choice.index], choice.signals
+
+
+@needs_reader
+def test_the_reader_picks_this_weeks_winner_over_an_older_story_the_heuristics_prefer(tmp_path, embedder):
+    """The heuristics count shared words and closeness, and the 2009 sentence shares as many: they pick Norway. The
+    reader reads each option with the question against the sentences naming it, told their age, and backs Sweden."""
+    (tmp_path / "contest.jsonl").write_text("\n".join(json.dumps(a) for a in CONTEST), encoding="utf-8")
+    assert Settings().reader_option_weight > 0  # shipped on: it gained on the test split
+    assert _pick(tmp_path, embedder, 0.0)[0] == "Norway"
+    chosen, signals = _pick(tmp_path, embedder, 1.0)
+    assert chosen == "Sweden"
+    read = dict(zip(OPTIONS, signals[-1], strict=True))
+    assert read["Sweden"] > 0.7 and read["Norway"] < 0.6 and read["Finland"] < 0.1
