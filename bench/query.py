@@ -8,8 +8,10 @@ retrieval alone, and the baseline — llama-index `VectorStoreIndex.from_vector_
 `HuggingFaceEmbedding` on the same model, `as_retriever(similarity_top_k=top_k)` — over the same collection.
 For `ask`, a like-for-like baseline too: that retriever followed by llama-index's own extractive step,
 `SentenceEmbeddingOptimizer` (keeps the passages' sentences closest to the question, by the same model).
-Each pair (the two retrievers, the two extractive answers) is timed in turns, question by question. Prints
-p50/p95 of each, the ratios to the baseline retriever, and peak RSS. Goals: ask p50 ≤ 150 ms and ≤ 0.5× baseline.
+Each pair (the two retrievers, the two extractive answers) is timed in turns, question by question. Then the same
+questions with their options (`choose`), with and without the trained reader reading each option (issue 26: it
+takes part in multiple-choice picks only). Prints p50/p95 of each, the ratios to the baseline retriever, and peak
+RSS. Goals: ask p50 ≤ 150 ms and ≤ 0.5× baseline; with the reader in the loop, p50 ≤ 300 ms.
 """
 
 from __future__ import annotations
@@ -77,6 +79,19 @@ def baselines(runtime: Runtime) -> tuple[Callable[[str], object], Callable[[str]
     return retriever.retrieve, ask
 
 
+def _choosing(runtime: Runtime, options: dict[str, list[str]], reader: bool) -> Callable[[str], object]:
+    """A multiple-choice question answered with or without the reader (the answerer's last scoring is forgotten
+    first, so neither side reuses the other's work)."""
+    answerer = runtime.assistant.answerer
+    reading = answerer.reading
+
+    def choose(question: str) -> object:
+        answerer.reading, answerer._last = (reading if reader else None), None
+        return runtime.assistant.choose(question, options[question])
+
+    return choose
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", type=Path, default=Path("runs/bench-january-store"))
@@ -88,7 +103,9 @@ def main() -> int:
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
     lines = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    questions = [q["question"] for q in lines if q["date"].startswith("2023/01")][: args.questions]
+    january = [q for q in lines if q["date"].startswith("2023/01")][: args.questions]
+    questions = [q["question"] for q in january]
+    options = {q["question"]: q["choices"] for q in january}
     with Runtime(Settings(store_path=args.store)) as runtime:
         if runtime.store.count() == 0:
             print(f"building the January index at {args.store} (once; minutes) ...", file=sys.stderr)
@@ -103,7 +120,11 @@ def main() -> int:
         ) | timings(
             {"baseline retrieve + extract": baseline_ask, "newsdesk ask (end to end)": runtime.assistant.answer},
             questions,
-        )
+        ) | timings(
+            {"newsdesk choose, heuristics": _choosing(runtime, options, False),
+             "newsdesk choose, with reader": _choosing(runtime, options, True)},
+            questions,
+        )  # fmt: skip
         chunks = runtime.store.count()
     base = statistics.median(measured["baseline llama-index retrieve"])
     extract = statistics.median(measured["baseline retrieve + extract"])
