@@ -100,7 +100,7 @@ class Settings(BaseSettings):
         READER_MIN_EVIDENCE,
         ge=0.0,
         le=1.0,
-        description="abstain when the reader's best probability is below this; 0 = on the heuristic score",
+        description="a quoted sentence must also reach this reader probability (0 = the heuristic bar alone)",
     )
     reader_option_weight: float = Field(
         READER_OPTION_WEIGHT,

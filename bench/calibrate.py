@@ -54,10 +54,11 @@ def main() -> int:
         os.environ.setdefault(key, value)
     corpus = {a.id for a in load_articles([args.corpus_ids]) if isinstance(a, Article)} if args.corpus_ids else None
     rows = []  # (evidence, should_abstain, correct)
-    # With --reader, a bar just above 0 makes abstention compare the reader's probability (answer.Reading), and no
-    # sentence is held back by it.
-    bar = {"reader_weight": max(1.0, Settings().reader_weight), "reader_min_evidence": 1e-9} if args.reader else {}
-    settings = Settings(store_path=args.store, min_evidence=0.0, **({"reader_min_evidence": 0.0} | bar))
+    # With --reader, the reader's bar is swept on top of the heuristic one (NEWSDESK_MIN_EVIDENCE as configured): a
+    # bar just above 0 makes the evidence the reader's probability (answer.Reading) and holds no sentence back.
+    # Sentences are ranked as configured (NEWSDESK_READER_WEIGHT, 0 by default).
+    bars = {"reader_min_evidence": 1e-9} if args.reader else {"min_evidence": 0.0, "reader_min_evidence": 0.0}
+    settings = Settings(store_path=args.store, **bars)
     with Runtime(settings) as runtime:
         for path in args.questions:
             questions = load_questions(path).questions

@@ -75,6 +75,21 @@ def test_the_reader_prefers_the_cost_sentence_and_keeps_it_as_the_answer(tram_fo
     assert _first_sentence(tram_folder, embedder, reader_weight=1.0) == COST
 
 
+@needs_reader
+def test_the_readers_bar_adds_to_the_heuristic_bar_and_never_replaces_it(tram_folder, embedder):
+    """A sentence is quoted only when both agree: the reader alone let through what the heuristics refuse."""
+
+    def abstains(**bars: float) -> bool:
+        store = tram_folder / f"store-{len(list(tram_folder.iterdir()))}"
+        with Runtime(Settings(store_path=store, **bars), embedder=embedder) as runtime:
+            runtime.ingest([tram_folder / "articles"])
+            return runtime.assistant.answer("What will the new tram line cost?").abstained
+
+    assert not abstains(reader_min_evidence=0.01)
+    assert abstains(reader_min_evidence=0.999)  # the heuristics answer; the reader holds the sentence back
+    assert abstains(min_evidence=0.99, reader_min_evidence=0.01)  # the reader would answer; the heuristics refuse
+
+
 def test_without_the_reader_file_answers_still_come_and_the_log_says_so(tmp_path, embedder, caplog):
     settings = Settings(store_path=tmp_path / "store", reader_model=tmp_path / "absent.onnx", reader_weight=1.0)
     with caplog.at_level(logging.WARNING), Runtime(settings, embedder=embedder) as runtime:
