@@ -24,3 +24,13 @@ def test_kept_vectors_stay_bounded_and_answers_stay_the_same(embedder, monkeypat
     for _ in range(2):
         assert check.unmet(profile("What did Xi promise Medvedev?"), EVIDENCE) == ["promise"]
     assert len(check._vectors) <= len(set(EVIDENCE.lower().split())) + 1
+
+
+def test_one_word_of_a_long_quiz_question_that_no_passage_repeats_does_not_refuse_it(embedder, monkeypatch):
+    """ "famous" is 1 of 7 words here: an aside, not what the question turns on ("promise" is 1 of 1 above)."""
+    asked = profile(
+        "In a famous speech, Xi told Medvedev that which country wants talks on supplying grain to the region?"
+    )
+    assert FocusCheck(embedder, 0.5).unmet(asked, EVIDENCE) == []
+    monkeypatch.setattr(focus, "MIN_UNMET_SHARE", 0.0)
+    assert FocusCheck(embedder, 0.5).unmet(asked, EVIDENCE) == ["famou"]
