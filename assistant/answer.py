@@ -166,17 +166,16 @@ class ExtractiveAnswerer:
         else the heuristic score (without the reader's share)."""
         if self.reading is not None and self.reading.min_evidence > 0 and candidate.reading is not None:
             return candidate.reading
-        return candidate.score if candidate.heuristic is None else candidate.heuristic
+        return candidate.own_score
 
     def _answers(self, candidate: Candidate) -> bool:
         """The bars every quoted sentence clears, the first and any that join it (issue 28: a second sentence joins
         only when it answers too): the heuristic score's and, when it has one, the reader's on top of it (the reader
         alone let through what the heuristics refuse and refused a fifth of the right answers: docs/quality.md)."""
-        heuristic = candidate.score if candidate.heuristic is None else candidate.heuristic
-        reading = self.reading
-        if reading is None or reading.min_evidence <= 0 or candidate.reading is None:
-            return heuristic >= self.min_evidence
-        return heuristic >= self.min_evidence and candidate.reading >= reading.min_evidence
+        if candidate.own_score < self.min_evidence:
+            return False
+        bar = self.reading.min_evidence if self.reading is not None else 0.0
+        return bar <= 0 or candidate.reading is None or candidate.reading >= bar
 
     def score(self, asked: QuestionProfile, hits: Sequence[Hit]) -> list[Candidate]:
         """All sentences of all passages, best first; the same sentence in two passages counts once.

@@ -21,3 +21,8 @@ class Candidate:
     cut: bool = False  # a long sentence quoted up to a word: shown with "…", its span still exactly the text
     reading: float | None = None  # the trained reader's probability that it answers, when the reader scored it
     heuristic: float | None = None  # the score without the reader's share, when that was added
+
+    @property
+    def own_score(self) -> float:
+        """The heuristic score alone: what the abstention bar and bench/replay.py compare, whatever the reader added."""
+        return self.score if self.heuristic is None else self.heuristic

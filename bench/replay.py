@@ -65,7 +65,7 @@ def _record(store: Path, questions: list[EvalQuestion], out: Path) -> int:
             read = answer.passages[: runtime.settings.top_k]
             answerer = runtime.assistant.answerer
             candidates = answerer.score(asked_of(answer.read_as, " ".join(h.text for h in read)), read)
-            by_heuristic = sorted(candidates, key=lambda c: c.score if c.heuristic is None else c.heuristic)
+            by_heuristic = sorted(candidates, key=lambda c: c.own_score)
             row = {
                 "id": question.id,
                 "answer": question.answer_index,
@@ -74,8 +74,7 @@ def _record(store: Path, questions: list[EvalQuestion], out: Path) -> int:
                 "roles": [option_role(option) for option in question.choices],
                 "signals": choice.signals,
                 "sentences": [
-                    [c.score if c.heuristic is None else c.heuristic, c.reading, expected_in(question, c.text)]
-                    for c in reversed(by_heuristic[-SENTENCES:])
+                    [c.own_score, c.reading, expected_in(question, c.text)] for c in reversed(by_heuristic[-SENTENCES:])
                 ],
             }
             written.write(json.dumps(row) + "\n")
