@@ -20,8 +20,9 @@ from index.embedding import Embedder
 
 # The unmet words must be at least this share of the focus words. A short question turns on each of its words ("What
 # did Biden promise Xi?": 1 of 2); a quiz question's long preamble carries words no passage repeats ("Twitter CEO Elon
-# Musk replaced the company's traditional bird icon …": "traditional", 1 of 6), and on the April dev questions those
-# were 11 of the 14 refusals whose passages held the answer. Every refusal on the sample's sets was 1/3 or more.
+# Musk replaced the company's traditional bird icon …": "traditional", 1 of 6). On the April dev questions such
+# words made 11 of the 14 focus refusals whose top passages held the answer; every refusal on the sample's sets is
+# 1/3 or more.
 MIN_UNMET_SHARE = 1 / 3
 _KEPT_WORDS = 50_000  # word vectors kept between questions (~77 MB at 384 floats); beyond that, only the call's stay
 
