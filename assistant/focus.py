@@ -46,7 +46,9 @@ class FocusCheck:
         found = stems(terms)
         missing = sorted(term for term, stem in question.focus if stem not in found)
         words = sorted(terms)
-        if not missing or not words:
+        if len(missing) < MIN_UNMET_SHARE * len(question.focus):
+            return []  # the unmet words are some of these: under the share already, nothing to embed
+        if not words:
             return missing
         nearest = (self._matrix(missing) @ self._matrix(words).T).max(axis=1)
         unmet = [term for term, closest in zip(missing, nearest, strict=True) if closest < self.min_similarity]
