@@ -68,7 +68,7 @@ class Answer:
     abstained: bool
     passages: tuple[Hit, ...] = field(default=())
     standalone: str = ""  # the question as retrieved for, when a follow-up was rewritten from the history
-    evidence: float = 0.0  # what abstention compared: the reader's probability for the best sentence, else its score
+    evidence: float = 0.0  # the best sentence's: the reader's probability when it has a bar of its own, else its score
 
     @property
     def read_as(self) -> str:
@@ -162,8 +162,8 @@ class ExtractiveAnswerer:
         return Answer(question, text, citations, False, tuple(hits), rewritten, best)
 
     def _evidence(self, candidate: Candidate) -> float:
-        """What abstention compares: the reader's probability when it read the sentence and has a bar of its own,
-        else the heuristic score (without the reader's share)."""
+        """The evidence an answer reports, which bench/calibrate.py sweeps: the reader's probability when it read the
+        sentence and has a bar of its own, else the heuristic score (without the reader's share). `_answers` decides."""
         if self.reading is not None and self.reading.min_evidence > 0 and candidate.reading is not None:
             return candidate.reading
         return candidate.own_score
