@@ -46,13 +46,14 @@ class FocusCheck:
         found = stems(terms)
         missing = sorted(term for term, stem in question.focus if stem not in found)
         words = sorted(terms)
-        if len(missing) < MIN_UNMET_SHARE * len(question.focus):
+        fair_share = MIN_UNMET_SHARE * len(question.focus)
+        if len(missing) < fair_share:
             return []  # the unmet words are some of these: under the share already, nothing to embed
         if not words:
             return missing
         nearest = (self._matrix(missing) @ self._matrix(words).T).max(axis=1)
         unmet = [term for term, closest in zip(missing, nearest, strict=True) if closest < self.min_similarity]
-        return unmet if len(unmet) >= MIN_UNMET_SHARE * len(question.focus) else []
+        return unmet if len(unmet) >= fair_share else []
 
     def _matrix(self, words: Sequence[str]) -> np.ndarray:
         with self._lock:
