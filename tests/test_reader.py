@@ -76,6 +76,19 @@ def test_the_reader_prefers_the_cost_sentence_and_keeps_it_as_the_answer(tram_fo
 
 
 @needs_reader
+def test_a_pairs_probability_does_not_depend_on_the_pairs_read_with_it():
+    """The int8 model quantizes activations on each run's range: read in one batch with longer pairs, the cost
+    sentence's probability moved (and a multiple-choice pick with it). Alone or among others, it must be the same."""
+    reader = load_reader(Settings().reader_model, Settings().reader_sha256)
+    assert reader is not None
+    question = "What will the new tram line cost?"
+    alone = reader.scores(question, [COST])[0]
+    others = [line for line in TRAM.splitlines() if line and line != COST]
+    assert reader.scores(question, [*others, COST])[-1] == alone
+    assert reader.pair_scores([("Who approved the line?", others[1]), (question, COST)])[-1] == alone
+
+
+@needs_reader
 def test_the_readers_bar_adds_to_the_heuristic_bar_and_never_replaces_it(tram_folder, embedder):
     """A sentence is quoted only when both agree: the reader alone let through what the heuristics refuse."""
 
