@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedding import verify_file
+from index.embedding import model_inputs, verify_file
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +64,7 @@ class Reader:
         return [self._run(pair) for pair in pairs]
 
     def _run(self, pair: tuple[str, str]) -> float:
-        encoded = self._tokenizer.encode(*pair)
-        feed = {
-            "input_ids": np.array([encoded.ids], dtype=np.int64),
-            "attention_mask": np.array([encoded.attention_mask], dtype=np.int64),
-            "token_type_ids": np.array([encoded.type_ids], dtype=np.int64),
-        }
+        feed = model_inputs([self._tokenizer.encode(*pair)])
         logits = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
         return float(1.0 / (1.0 + np.exp(-logits.reshape(-1)[0])))
 

@@ -101,12 +101,16 @@ class FastTokenizer:
 
     def __call__(self, texts: list[str], **_: object) -> dict[str, np.ndarray]:
         """Padded to the longest, truncated to the model's window: what OnnxQueryEncoder asks transformers for."""
-        encoded = self._tokenizer.encode_batch(texts)
-        return {
-            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
-        }
+        return model_inputs(self._tokenizer.encode_batch(texts))
+
+
+def model_inputs(encoded: Sequence[Any]) -> dict[str, np.ndarray]:
+    """`tokenizers` encodings (of equal length: padded, or one) as the int64 arrays a BERT-style ONNX model takes."""
+    return {
+        "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+        "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+        "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+    }
 
 
 class SentenceTransformerEmbedder:
