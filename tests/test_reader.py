@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from assistant.config import Settings
-from assistant.reader import READER_SHA256, load_reader
+from assistant.reader import READER_SHA256, Reader, load_reader
 from assistant.runtime import Runtime
 from index.errors import EmbeddingModelError
 
@@ -47,6 +47,14 @@ def test_the_built_reader_is_the_file_its_checksum_names(tmp_path):
 
 
 @pytest.fixture(scope="module")
+def reader() -> Reader:
+    """The shipped reader, loaded once for the tests that score pairs with it directly."""
+    loaded = load_reader(Settings().reader_model, Settings().reader_sha256)
+    assert loaded is not None
+    return loaded
+
+
+@pytest.fixture(scope="module")
 def tram_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tram")
     (folder / "articles").mkdir()
@@ -64,11 +72,9 @@ def _first_sentence(folder, embedder, **settings) -> str:
 
 
 @needs_reader
-def test_the_reader_prefers_the_cost_sentence_and_keeps_it_as_the_answer(tram_folder, embedder):
+def test_the_reader_prefers_the_cost_sentence_and_keeps_it_as_the_answer(reader, tram_folder, embedder):
     """Since the cost gate (question.py: "What will X cost?" needs an amount) the heuristics alone answer this one
     (tests/test_answers.py); the reader must rank the cost sentence above the one naming the line, and not undo it."""
-    reader = load_reader(Settings().reader_model, Settings().reader_sha256)
-    assert reader is not None
     naming = "The new tram line will connect the harbour with the university district and run every six minutes."
     cost, other = reader.scores("What will the new tram line cost?", [COST, naming])
     assert cost > other
@@ -76,11 +82,9 @@ def test_the_reader_prefers_the_cost_sentence_and_keeps_it_as_the_answer(tram_fo
 
 
 @needs_reader
-def test_a_pairs_probability_does_not_depend_on_the_pairs_read_with_it():
+def test_a_pairs_probability_does_not_depend_on_the_pairs_read_with_it(reader):
     """The int8 model quantizes activations on each run's range: read in one batch with longer pairs, the cost
     sentence's probability moved (and a multiple-choice pick with it). Alone or among others, it must be the same."""
-    reader = load_reader(Settings().reader_model, Settings().reader_sha256)
-    assert reader is not None
     question = "What will the new tram line cost?"
     alone = reader.scores(question, [COST])[0]
     others = [line for line in TRAM.splitlines() if line and line != COST]
