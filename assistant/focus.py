@@ -10,11 +10,6 @@ meaning stays under 0.5 only for the unanswerable (measured on the sample calibr
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
-
-import numpy as np
-
 from assistant.question import QuestionProfile, passage_terms, stems
 from index.embedding import Embedder
 
@@ -24,18 +19,12 @@ from index.embedding import Embedder
 # words made 11 of the 14 focus refusals whose top passages held the answer; every refusal on the sample's sets is
 # 1/3 or more.
 MIN_UNMET_SHARE = 1 / 3
-_KEPT_WORDS = 50_000  # word vectors kept between questions (~77 MB at 384 floats); beyond that, only the call's stay
 
 
 class FocusCheck:
-    """Word vectors are kept between questions: the passages of every question repeat most of the same words, and
-    embedding a few hundred single words each time would double an answer's cost."""
-
     def __init__(self, embedder: Embedder, min_similarity: float):
         self.embedder = embedder
         self.min_similarity = min_similarity
-        self._vectors: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()  # answers run on several threads (`answer_workers`); the kept words are shared
 
     def unmet(self, question: QuestionProfile, evidence: str) -> list[str]:
         """The question's focus words that nothing in the evidence stands for, by stem or by meaning, when they are a
@@ -51,20 +40,7 @@ class FocusCheck:
             return []  # the unmet words are some of these: under the share already, nothing to embed
         if not words:
             return missing
-        nearest = (self._matrix(missing) @ self._matrix(words).T).max(axis=1)
+        matrix = self.embedder.word_matrix
+        nearest = (matrix(missing) @ matrix(words).T).max(axis=1)
         unmet = [term for term, closest in zip(missing, nearest, strict=True) if closest < self.min_similarity]
         return unmet if len(unmet) >= fair_share else []
-
-    def _matrix(self, words: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            return self._kept(words)
-
-    def _kept(self, words: Sequence[str]) -> np.ndarray:
-        new = [w for w in dict.fromkeys(words) if w not in self._vectors]
-        if new:
-            if len(self._vectors) + len(new) > _KEPT_WORDS:  # start again, keeping only this call's words
-                wanted = set(words)
-                self._vectors = {w: v for w, v in self._vectors.items() if w in wanted}
-            for word, vector in zip(new, self.embedder.embed_sentences(new), strict=True):
-                self._vectors[word] = np.asarray(vector, dtype=np.float32)
-        return np.stack([self._vectors[w] for w in words])

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from index.errors import EmbeddingModelError
+from index.kept_vectors import KeptVectors
 
 # A question's few sentences differ in length, and one batch pads them all to the longest: in batches of 4 (sorted
 # by length by sentence-transformers) an answer's 11 texts embed ~10 % faster (ask p50 88 → 80 ms, bench/query.py).
@@ -30,10 +31,13 @@ OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISAB
 class Embedder(Protocol):
     name: str
     max_tokens: int
+    kept: KeptVectors  # what `embed_sentences` has embedded, kept for the calls after it
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
 
     def embed_sentences(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+    def word_matrix(self, words: Sequence[str]) -> np.ndarray: ...
 
     def embed_query(self, text: str) -> list[float]: ...
 
@@ -136,6 +140,8 @@ class SentenceTransformerEmbedder:
         self.max_tokens = int(window) if window else int(self.loaded.max_seq_length)
         self.query_encoder: QueryEncoder | None = None  # a faster copy of this model for questions, if one is set
         self.sentence_encoder: SentenceEncoder | None = None  # an exact ONNX copy for an answer's sentences
+        self.kept = KeptVectors(self._fresh_sentences)  # each text embedded once (index/kept_vectors.py)
+        self.kept_words = KeptVectors(self._fresh_sentences)  # apart: a question's sentences seldom recur, words do
 
     @property
     def loaded(self) -> Any:
@@ -177,10 +183,18 @@ class SentenceTransformerEmbedder:
         return vectors.tolist()
 
     def embed_sentences(self, texts: Sequence[str]) -> list[list[float]]:
-        """What an answer compares (the question and candidate sentences): the exact ONNX copy when there is one."""
-        if self.sentence_encoder is None or not texts:
-            return self.embed_documents(texts)
-        return self.sentence_encoder.embed_batches(texts, SMALL_BATCH).tolist()
+        """What an answer compares (the question and candidate sentences), each text embedded once (`kept`)."""
+        return self.kept.matrix(texts).tolist()
+
+    def word_matrix(self, words: Sequence[str]) -> np.ndarray:
+        """Single words (the focus check's), kept apart from sentences: most recur in every question's passages."""
+        return self.kept_words.matrix(words)
+
+    def _fresh_sentences(self, texts: list[str]) -> np.ndarray:
+        """The exact ONNX copy when there is one (set after loading, by the runtime), else torch."""
+        if self.sentence_encoder is None:
+            return np.asarray(self.embed_documents(texts), dtype=np.float32)
+        return self.sentence_encoder.embed_batches(texts, SMALL_BATCH)
 
     def embed_query(self, text: str) -> list[float]:
         if self.query_encoder is not None:
