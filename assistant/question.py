@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 
 from assistant.spelling import respelled
 from index.chunking import sentence_spans
@@ -90,6 +90,7 @@ def stopwords() -> frozenset[str]:
     return english_stopwords() | extra
 
 
+@lru_cache(maxsize=1 << 16)  # called for every word of every sentence read: ~15,000 a question, most of them repeats
 def normalise(word: str) -> str:
     """A light stem: case, curly quotes, possessives and plural -s folded so "China's" meets "China"."""
     word = word.translate(_QUOTES).lower().rstrip(".")
@@ -124,6 +125,7 @@ def stems(terms: set[str] | frozenset[str]) -> set[str]:
     return {stem(term) for term in terms}
 
 
+@lru_cache(maxsize=1 << 16)
 def is_stopword(word: str) -> bool:
     return word.translate(_QUOTES).lower() in stopwords() or normalise(word) in stopwords()
 
