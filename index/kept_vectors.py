@@ -38,17 +38,22 @@ class KeptVectors:
             self._vectors.clear()
 
     def matrix(self, texts: Sequence[str]) -> np.ndarray:
-        """One row per text, in the order given; only texts not kept are embedded (in one call)."""
+        """One row per text, in the order given; only texts not kept are embedded (in one call, outside the lock, so
+        answers on other threads are not held up: two threads may embed one text, and the first vector stays)."""
         if not texts:
             return np.empty((0, 0), dtype=np.float32)
+        unique = list(dict.fromkeys(texts))
         with self._lock:
-            new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-            if new:
-                for text, vector in zip(new, np.asarray(self._embed(new), dtype=np.float32), strict=True):
-                    self._vectors[text] = vector
-            for text in texts:
+            rows = {t: self._vectors[t] for t in unique if t in self._vectors}
+            for text in rows:
                 self._vectors.move_to_end(text)
-            rows = np.stack([self._vectors[t] for t in texts])
-            while len(self._vectors) > max(self.limit, len(set(texts))):
-                self._vectors.popitem(last=False)
-            return rows
+        new = [t for t in unique if t not in rows]
+        if new:
+            fresh = np.asarray(self._embed(new), dtype=np.float32)
+            with self._lock:
+                for text, vector in zip(new, fresh, strict=True):
+                    rows[text] = self._vectors.setdefault(text, vector)
+                    self._vectors.move_to_end(text)
+                while len(self._vectors) > self.limit:
+                    self._vectors.popitem(last=False)
+        return np.stack([rows[t] for t in texts])

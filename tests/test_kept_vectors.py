@@ -1,6 +1,7 @@
 """Sentence vectors kept between calls: each text embedded once, the same vector every time, the memory bounded."""
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -42,6 +43,18 @@ def test_the_least_recently_used_go_first_when_full(embedder):
     kept.matrix(["Beijing"])
     assert calls == [["Kyiv"], ["Beijing"], ["Moscow"], ["Beijing"]]
     assert kept.matrix(["Geneva", "Paris", "Rome"]).shape == (3, 384)  # one call larger than the limit still answers
+
+
+def test_threads_asking_for_the_same_texts_get_one_vector_each(embedder):
+    """Answers run on several threads; a text two of them embed at once keeps the first vector, for both."""
+    kept = KeptVectors(lambda texts: np.asarray(embedder.embed_documents(texts)), limit=3)
+    texts = ["Kyiv", "Beijing", "Moscow", "Geneva"]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda n: kept.matrix(texts[n % 4 :] + texts[: n % 4]), range(8)))
+    for n, rows in enumerate(results):
+        for row, text in zip(rows, texts[n % 4 :] + texts[: n % 4], strict=True):
+            assert float(row @ results[0][texts.index(text)]) > 0.99999, text
+    assert len(kept) == 3
 
 
 def test_a_multiple_choice_question_embeds_each_of_its_sentences_once(sample_runtime, monkeypatch):
