@@ -9,13 +9,19 @@ from index.kept_vectors import KeptVectors
 from tests.test_answers import _choose
 
 
-def test_each_text_is_embedded_once_and_keeps_its_vector(embedder):
+def _counted(embedder):
+    """The model's own vectors, and the list of what each call asked it to embed."""
     calls: list[list[str]] = []
 
     def embed(texts: list[str]) -> np.ndarray:
         calls.append(texts)
         return np.asarray(embedder.embed_documents(texts))
 
+    return embed, calls
+
+
+def test_each_text_is_embedded_once_and_keeps_its_vector(embedder):
+    embed, calls = _counted(embedder)
     kept = KeptVectors(embed)
     first = kept.matrix(["Xi told Medvedev about talks.", "Kyiv", "Xi told Medvedev about talks."])
     second = kept.matrix(["Kyiv", "The line will cost 300 million dollars."])
@@ -27,12 +33,7 @@ def test_each_text_is_embedded_once_and_keeps_its_vector(embedder):
 
 
 def test_the_least_recently_used_go_first_when_full(embedder):
-    calls: list[list[str]] = []
-
-    def embed(texts: list[str]) -> np.ndarray:
-        calls.append(texts)
-        return np.asarray(embedder.embed_documents(texts))
-
+    embed, calls = _counted(embedder)
     kept = KeptVectors(embed, limit=2)
     kept.matrix(["Kyiv"])
     kept.matrix(["Beijing"])
