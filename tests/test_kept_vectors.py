@@ -50,10 +50,11 @@ def test_threads_asking_for_the_same_texts_get_one_vector_each(embedder):
     """Answers run on several threads; a text two of them embed at once keeps the first vector, for both."""
     kept = KeptVectors(lambda texts: np.asarray(embedder.embed_documents(texts)), limit=3)
     texts = ["Kyiv", "Beijing", "Moscow", "Geneva"]
+    orders = [texts[n % 4 :] + texts[: n % 4] for n in range(8)]
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda n: kept.matrix(texts[n % 4 :] + texts[: n % 4]), range(8)))
-    for n, rows in enumerate(results):
-        for row, text in zip(rows, texts[n % 4 :] + texts[: n % 4], strict=True):
+        results = list(pool.map(kept.matrix, orders))
+    for order, rows in zip(orders, results, strict=True):
+        for row, text in zip(rows, order, strict=True):
             assert float(row @ results[0][texts.index(text)]) > 0.99999, text
     assert len(kept) == 3
 
