@@ -228,8 +228,10 @@ def choose(candidates: list[Candidate]) -> list[Candidate]:
     """The best sentence, then up to two near-equals that add something new and read as sentences (issue 28: never
     a headline, a line with no closing punctuation or one without a verb). A headline or a caption leads only when
     no near-equal sentence of prose is there to lead instead."""
-    bar = candidates[0].score - _FOLLOWER_MARGIN
-    near = [c for c in candidates if c.score >= bar]
+    # Near-equals by the heuristic score: the reader's share (when it ranks sentences) lifted a lead out of its
+    # followers' reach, and 4 of the sample's right answers lost the sentence that answered (docs/quality.md).
+    bar = candidates[0].own_score - _FOLLOWER_MARGIN
+    near = [c for c in candidates if c.own_score >= bar]
     # The lead is the best near-equal that reads as prose; `min` keeps score order among equals.
     chosen = [min(near, key=lambda c: (is_headline(c), not reads_as_sentence(c)))]
     for candidate in near:
